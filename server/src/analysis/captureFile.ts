@@ -1,0 +1,79 @@
+// Analyses a capture file from disk as a stream: detects the format from the head, then
+// feeds every line to that format's analyzer. Shared by the CLI and (for large files) the server.
+import { createReadStream, promises as fs } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { CaptureFormat, FORMATS, detectFormat, formatById } from './formats/registry';
+import { CaptureView } from './views/captureView';
+import { LineStats, MAX_LINE_CHARS, readLines } from './lineReader';
+
+/** How much of the head of a file may be read to recognise its format. */
+export const DETECT_MAX_LINES = 5000;
+export const DETECT_MAX_BYTES = 4 * 1024 * 1024;
+
+export type CaptureFileResult =
+  | { ok: true; format: CaptureFormat; view: CaptureView; stats: LineStats }
+  | { ok: false; reason: string };
+
+export interface AnalyzeFileOptions {
+  /** Force a format instead of detecting it. */
+  format?: string;
+  signal?: AbortSignal;
+}
+
+function known(): string {
+  return FORMATS.map((f) => f.label).join(', ');
+}
+
+export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptions = {}): Promise<CaptureFileResult> {
+  let size: number;
+  try {
+    const st = await fs.stat(path);
+    if (st.isDirectory()) return { ok: false, reason: 'is a directory, not a capture file' };
+    size = st.size;
+    await fs.access(path, fs.constants.R_OK);
+  } catch (e) {
+    return { ok: false, reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+  if (size === 0) return { ok: false, reason: 'empty file' };
+
+  let forced: CaptureFormat | undefined;
+  if (options.format !== undefined) {
+    forced = formatById(options.format);
+    if (!forced) return { ok: false, reason: `unknown format "${options.format}" (known: ${FORMATS.map((f) => f.id).join(', ')})` };
+  }
+
+  const stream = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
+  const source = path.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
+  const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
+  const lines = readLines(source as AsyncIterable<Buffer>, stats);
+  try {
+    let format = forced;
+    const head: string[] = [];
+    let headChars = 0;
+    if (!format) {
+      // Iterate by hand: leaving a for-await loop would close the generator.
+      for (let r = await lines.next(); !r.done; r = await lines.next()) {
+        const line = r.value;
+        head.push(line);
+        headChars += line.length;
+        format = detectFormat(line);
+        if (format || head.length >= DETECT_MAX_LINES || headChars >= DETECT_MAX_BYTES) break;
+      }
+      if (stats.binary) return { ok: false, reason: 'binary file, not a text capture' };
+      if (!format) {
+        const longLine = stats.cutLines > 0 ? ` (it has lines over ${MAX_LINE_CHARS} characters)` : '';
+        return { ok: false, reason: `unknown format${longLine}: no line of the head of the file looks like a ${known()}` };
+      }
+    }
+    const analyzer = format.create();
+    for (const l of head) analyzer.push(l);
+    for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(r.value);
+    if (stats.binary) return { ok: false, reason: 'binary file, not a text capture' };
+    return { ok: true, format, view: analyzer.finish(), stats };
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') return { ok: false, reason: 'cancelled' };
+    return { ok: false, reason: `cannot read: ${(e as Error).message}` };
+  } finally {
+    stream.destroy();
+  }
+}

@@ -1,0 +1,322 @@
+// Parser for kmemleak reports: the contents of /sys/kernel/debug/kmemleak and the same records
+// printed into dmesg (with timestamps, caller ids, syslog prefixes and unrelated lines between).
+// Line-driven, so the CLI streams a file through it and the server feeds it a document.
+import { Frame, Problem, Range, Token, range } from '../model';
+import { logPrefixLength } from '../logPrefix';
+import { frameTokens, parseFrame } from '../frames';
+
+export interface HexDumpRow {
+  line: number;
+  bytes: number[];
+  /** Range of the hex bytes (without the ASCII column). */
+  range: Range;
+}
+
+export interface KmemleakObject {
+  /** Object address, hex digits without 0x. */
+  address: string;
+  size: number;
+  comm?: string;
+  pid?: number;
+  jiffies?: number;
+  /** `(age 13.820s)`; absent in 6.8+ reports. */
+  ageSeconds?: number;
+  /** 6.8+ `backtrace (crc 45b79b1):`. */
+  crc?: string;
+  /** Line of `unreferenced object …` and the range of that phrase on it. */
+  headerLine: number;
+  headerRange: Range;
+  /** Last line that belongs to this record. */
+  endLine: number;
+  hexDump: HexDumpRow[];
+  hexDumpDeclared?: number;
+  /** Frames in printed order, innermost first; terminators are dropped. */
+  frames: Frame[];
+  /** The backtrace arrived (the record was not cut short). */
+  complete: boolean;
+}
+
+export interface KmemleakReport {
+  format: 'kmemleak';
+  objects: KmemleakObject[];
+  problems: Problem[];
+  tokens: Token[];
+  /** `kmemleak: N new suspected memory leaks` lines. */
+  announcements: { line: number; count: number }[];
+  lineCount: number;
+}
+
+const HEADER = /unreferenced object 0x([0-9a-fA-F]+) \(size (\d+)\):?/y;
+const COMM = /^( *)comm "(.*)", pid (\d+), jiffies (\d+)(?: \(age (\d+(?:\.\d+)?)s\))?/;
+const HEX_HEADER = /^ *hex dump \(first (\d+) bytes\):?/;
+const HEX_ROW = /^( *)((?:[0-9a-f]{2} ){0,31}[0-9a-f]{2})(?: +(.*))?$/;
+const BACKTRACE = /^ *backtrace(?: \(crc ([0-9a-fA-F]+)\))?:/;
+const ANNOUNCE = /kmemleak: (\d+) new suspected memory leaks?/;
+const CUT_KEYWORD = /^ *(?:hex du|backtr|comm ")/;
+const WRAPPED_MODULE = /^ *\[([\w-]+)\] *$/;
+const AGE_WRAPPED = /^ *\(age (\d+(?:\.\d+)?)s\) *$/;
+/** Lines longer than this are examined only up to it (a frame or header never is this long). */
+const MAX_EXAMINED = 4096;
+
+type State = 'outside' | 'header' | 'hexdump' | 'backtrace';
+
+export class KmemleakParser {
+  private readonly objects: KmemleakObject[] = [];
+  private readonly problems: Problem[] = [];
+  private readonly tokens: Token[] = [];
+  private readonly announcements: { line: number; count: number }[] = [];
+  private state: State = 'outside';
+  private current: KmemleakObject | undefined;
+  /** A foreign line seen inside a backtrace: ignored if the backtrace goes on after it. */
+  private pendingForeign: { line: number; length: number } | undefined;
+  private foreignOutside = { count: 0, first: -1 };
+  private lineNo = 0;
+
+  /** Feed the next line (without its newline). */
+  push(rawLine: string): void {
+    const line = this.lineNo++;
+    const raw = rawLine.length > MAX_EXAMINED ? rawLine.slice(0, MAX_EXAMINED) : rawLine;
+    const p = logPrefixLength(raw);
+    if (p > 0) this.tokens.push({ line, character: 0, length: p, kind: 'prefix' });
+    const text = p > 0 ? raw.slice(p) : raw;
+
+    const headerAt = text.indexOf('unreferenced object 0x');
+    if (headerAt >= 0 && this.header(line, raw, p + headerAt)) return;
+
+    const announce = ANNOUNCE.exec(text);
+    if (announce) {
+      this.closeRecord();
+      this.announcements.push({ line, count: Number(announce[1]) });
+      this.tokens.push({ line, character: p + announce.index, length: 8, kind: 'keyword' });
+      return;
+    }
+    if (text.startsWith('BUG: memory leak')) {
+      this.closeRecord();
+      this.tokens.push({ line, character: p, length: 16, kind: 'keyword' });
+      return;
+    }
+    switch (this.state) {
+      case 'outside':
+        this.foreign(line, text);
+        return;
+      case 'header':
+      case 'hexdump':
+        this.inRecord(line, raw, p, text);
+        return;
+      case 'backtrace':
+        this.inBacktrace(line, raw, p, text);
+        return;
+    }
+  }
+
+  finish(): KmemleakReport {
+    this.closeRecord();
+    if (this.foreignOutside.count > 0 && this.objects.length > 0) {
+      const n = this.foreignOutside.count;
+      this.problems.push({
+        range: range(this.foreignOutside.first, 0, 0),
+        severity: 'information',
+        message: `${n} line${n === 1 ? '' : 's'} outside kmemleak records ${n === 1 ? 'was' : 'were'} ignored (other log output).`,
+        code: 'foreign-lines',
+      });
+    }
+    if (this.objects.length === 0) {
+      this.problems.push({
+        range: range(0, 0, 0),
+        severity: 'warning',
+        message:
+          'No kmemleak records found: expected "unreferenced object 0x… (size N):" lines as in /sys/kernel/debug/kmemleak. ' +
+          'Trigger a scan with "echo scan > /sys/kernel/debug/kmemleak", then read the file again.',
+        code: 'no-records',
+      });
+    }
+    return {
+      format: 'kmemleak',
+      objects: this.objects,
+      problems: this.problems,
+      tokens: this.tokens,
+      announcements: this.announcements,
+      lineCount: this.lineNo,
+    };
+  }
+
+  private header(line: number, raw: string, at: number): boolean {
+    HEADER.lastIndex = at;
+    const m = HEADER.exec(raw);
+    if (!m) return false;
+    this.closeRecord();
+    const sizeAt = raw.indexOf(m[2], at + 22 + m[1].length);
+    this.tokens.push({ line, character: at, length: 20, kind: 'keyword' });
+    this.tokens.push({ line, character: at + 20, length: m[1].length + 2, kind: 'address' });
+    this.tokens.push({ line, character: sizeAt, length: m[2].length, kind: 'size' });
+    this.current = {
+      address: m[1].toLowerCase(),
+      size: Number(m[2]),
+      headerLine: line,
+      headerRange: range(line, at, at + m[0].length),
+      endLine: line,
+      hexDump: [],
+      frames: [],
+      complete: false,
+    };
+    this.objects.push(this.current);
+    this.state = 'header';
+    return true;
+  }
+
+  private inRecord(line: number, raw: string, p: number, text: string): void {
+    const obj = this.current!;
+    let m: RegExpExecArray | null;
+    if ((m = COMM.exec(text))) {
+      obj.comm = m[2];
+      obj.pid = Number(m[3]);
+      obj.jiffies = Number(m[4]);
+      if (m[5] !== undefined) obj.ageSeconds = Number(m[5]);
+      const commAt = p + m[1].length + 6;
+      this.tokens.push({ line, character: commAt - 1, length: m[2].length + 2, kind: 'process' });
+      const pidAt = raw.indexOf(`pid ${m[3]}`, commAt + m[2].length) + 4;
+      this.tokens.push({ line, character: pidAt, length: m[3].length, kind: 'process' });
+      obj.endLine = line;
+      return;
+    }
+    if (obj.comm !== undefined && obj.ageSeconds === undefined && (m = AGE_WRAPPED.exec(text))) {
+      obj.ageSeconds = Number(m[1]);
+      obj.endLine = line;
+      this.wrapped(line, 'The "(age …)" part of the comm line was wrapped onto its own line; joined.');
+      return;
+    }
+    if ((m = HEX_HEADER.exec(text))) {
+      obj.hexDumpDeclared = Number(m[1]);
+      this.tokens.push({ line, character: p + text.indexOf('hex dump'), length: 8, kind: 'keyword' });
+      this.state = 'hexdump';
+      obj.endLine = line;
+      return;
+    }
+    if (this.state === 'hexdump' && (m = HEX_ROW.exec(text))) {
+      const start = p + m[1].length;
+      obj.hexDump.push({
+        line,
+        bytes: m[2].split(' ').map((b) => parseInt(b, 16)),
+        range: range(line, start, start + m[2].length),
+      });
+      this.tokens.push({ line, character: start, length: m[2].length, kind: 'number' });
+      obj.endLine = line;
+      return;
+    }
+    if ((m = BACKTRACE.exec(text))) {
+      if (m[1] !== undefined) obj.crc = m[1].toLowerCase();
+      this.tokens.push({ line, character: p + text.indexOf('backtrace'), length: 9, kind: 'keyword' });
+      this.state = 'backtrace';
+      obj.complete = true;
+      obj.endLine = line;
+      return;
+    }
+    if (text.trim() === '') {
+      this.closeRecord();
+      return;
+    }
+    if (CUT_KEYWORD.test(text)) {
+      this.problems.push({
+        range: range(line, p, raw.length),
+        severity: 'warning',
+        message: 'This kmemleak line is cut short (truncated capture or mail wrap).',
+        code: 'cut-line',
+      });
+      obj.endLine = line;
+      return;
+    }
+    this.problems.push({
+      range: range(line, p, raw.length),
+      severity: 'hint',
+      message: `Not part of the kmemleak record of object 0x${obj.address}: another log line printed in between; ignored.`,
+      code: 'interleaved-line',
+    });
+  }
+
+  private inBacktrace(line: number, raw: string, p: number, text: string): void {
+    const obj = this.current!;
+    const parsed = parseFrame(raw, p, line);
+    if (parsed) {
+      this.flushForeign(true);
+      obj.endLine = line;
+      if (parsed.terminator) return;
+      obj.frames.push(parsed.frame);
+      this.frameTokens(parsed.frame);
+      return;
+    }
+    const wrappedModule = WRAPPED_MODULE.exec(text);
+    const last = obj.frames[obj.frames.length - 1];
+    if (wrappedModule && last && !last.module && !this.pendingForeign) {
+      last.module = wrappedModule[1];
+      obj.endLine = line;
+      this.tokens.push({ line, character: raw.indexOf('[', p) + 1, length: wrappedModule[1].length, kind: 'module' });
+      this.wrapped(line, `Module "[${wrappedModule[1]}]" was wrapped onto its own line; joined to the frame above.`);
+      return;
+    }
+    if (text.trim() === '' || this.pendingForeign) {
+      // Blank line, or a second foreign line in a row: the backtrace is over.
+      this.closeRecord();
+      this.foreign(line, text);
+      return;
+    }
+    this.pendingForeign = { line, length: raw.length };
+  }
+
+  /** A foreign line inside a backtrace is only "interleaved" if frames follow it. */
+  private flushForeign(backtraceContinues: boolean): void {
+    const f = this.pendingForeign;
+    if (!f) return;
+    this.pendingForeign = undefined;
+    if (backtraceContinues) {
+      this.problems.push({
+        range: range(f.line, 0, f.length),
+        severity: 'hint',
+        message: `Not part of the backtrace of object 0x${this.current!.address}: another log line printed in between; ignored.`,
+        code: 'interleaved-line',
+      });
+    } else {
+      this.countForeignOutside(f.line);
+    }
+  }
+
+  private foreign(line: number, text: string): void {
+    if (text.trim() !== '') this.countForeignOutside(line);
+  }
+
+  private countForeignOutside(line: number): void {
+    if (this.foreignOutside.count++ === 0) this.foreignOutside.first = line;
+  }
+
+  private wrapped(line: number, message: string): void {
+    this.problems.push({ range: range(line, 0, 0), severity: 'hint', message, code: 'wrapped-line' });
+  }
+
+  private closeRecord(): void {
+    this.flushForeign(false);
+    const obj = this.current;
+    this.current = undefined;
+    this.state = 'outside';
+    if (!obj) return;
+    if (!obj.complete || obj.frames.length === 0) {
+      this.problems.push({
+        range: obj.headerRange,
+        severity: 'warning',
+        message: obj.complete
+          ? `The backtrace of object 0x${obj.address} has no frames: the capture was cut after "backtrace:".`
+          : `The record of object 0x${obj.address} is cut short: its backtrace never came (truncated capture or mail wrap).`,
+        code: 'truncated-record',
+      });
+    }
+  }
+
+  private frameTokens(f: Frame): void {
+    this.tokens.push(...frameTokens(f));
+  }
+}
+
+/** Parse a whole report given as lines. */
+export function parseKmemleak(lines: Iterable<string>): KmemleakReport {
+  const parser = new KmemleakParser();
+  for (const l of lines) parser.push(l);
+  return parser.finish();
+}

@@ -1,0 +1,60 @@
+// The format-neutral view of an analysed capture. Each format builds one; the LSP feature
+// providers and the CLI read only this, so a new format needs no new provider.
+import { Frame, Position, Problem, Range, Suspect, Token } from '../model';
+
+export type FormatId = 'kmemleak';
+
+export interface RelatedLocation {
+  range: Range;
+  message: string;
+}
+
+/** A diagnostic-to-be: a finding of the analysis or a problem of the input. */
+export interface Finding extends Problem {
+  related: RelatedLocation[];
+}
+
+export type OutlineKind = 'summary' | 'group' | 'object' | 'frame' | 'event';
+
+export interface OutlineItem {
+  name: string;
+  detail?: string;
+  kind: OutlineKind;
+  range: Range;
+  selectionRange: Range;
+  children: OutlineItem[];
+}
+
+export interface FoldRange {
+  startLine: number;
+  endLine: number;
+}
+
+/** A stack frame as it occurs in the capture, with what the analysis knows about it. */
+export interface FrameOccurrence {
+  frame: Frame;
+  /** Is it the suspect frame of its record's group? */
+  suspect: boolean;
+}
+
+export interface Lens {
+  range: Range;
+  title: string;
+  /** Where the lens leads: the records it summarises. */
+  locations: Range[];
+}
+
+export interface CaptureView {
+  format: FormatId;
+  /** Records of the format (kmemleak: objects). */
+  records: number;
+  findings: Finding[];
+  suspects: Suspect[];
+  outline: OutlineItem[];
+  folds: FoldRange[];
+  tokens: Token[];
+  frames: FrameOccurrence[];
+  lenses: Lens[];
+  /** Markdown hover for a position, if there is something to say there. */
+  hover(position: Position): { contents: string; range: Range } | undefined;
+}

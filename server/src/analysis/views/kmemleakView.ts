@@ -1,0 +1,207 @@
+// Builds the capture view of a kmemleak report: one warning per leaked object, a summary,
+// backtrace groups in the outline, hovers on frames, sizes and hex dumps.
+import { Frame, Position, Range, range } from '../model';
+import { KmemleakObject, KmemleakReport } from '../formats/kmemleak';
+import { BacktraceGroup, groupByBacktrace, groupSite, kmemleakSuspects } from '../kmemleakGroups';
+import { frameLabel } from '../frames';
+import { frameKey } from '../stacks';
+import { formatBytes, plural } from '../units';
+import { dominantPoison } from '../poison';
+import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem } from './captureView';
+
+/** Related-information entries per diagnostic: enough to navigate, not a wall. */
+const MAX_RELATED = 20;
+
+type LineInfo =
+  | { kind: 'header'; obj: KmemleakObject }
+  | { kind: 'hex'; obj: KmemleakObject; row: number }
+  | { kind: 'frames'; obj: KmemleakObject; frames: Frame[] };
+
+export function kmemleakView(report: KmemleakReport): CaptureView {
+  const groups = groupByBacktrace(report.objects);
+  const suspects = kmemleakSuspects(groups);
+  const groupOf = new Map<KmemleakObject, BacktraceGroup>();
+  for (const g of groups) for (const o of g.objects) groupOf.set(o, g);
+
+  // How many objects have a frame with this key anywhere in their stack.
+  const objectsWithKey = new Map<string, number>();
+  for (const o of report.objects) {
+    for (const k of new Set(o.frames.map(frameKey))) objectsWithKey.set(k, (objectsWithKey.get(k) ?? 0) + 1);
+  }
+
+  const byLine = new Map<number, LineInfo>();
+  const frames: FrameOccurrence[] = [];
+  for (const o of report.objects) {
+    byLine.set(o.headerLine, { kind: 'header', obj: o });
+    o.hexDump.forEach((row, i) => byLine.set(row.line, { kind: 'hex', obj: o, row: i }));
+    const suspect = groupOf.get(o)!.suspect;
+    for (const f of o.frames) {
+      const line = f.range.start.line;
+      const info = byLine.get(line);
+      if (info?.kind === 'frames') info.frames.push(f);
+      else byLine.set(line, { kind: 'frames', obj: o, frames: [f] });
+      frames.push({ frame: f, suspect: suspect !== undefined && frameKey(f) === frameKey(suspect) && sameSuspectSlot(o, f, suspect) });
+    }
+  }
+
+  const findings: Finding[] = [];
+  if (report.objects.length > 0) findings.push(summaryFinding(report, groups));
+  for (const g of groups) {
+    for (const o of g.objects) findings.push(objectFinding(o, g));
+  }
+  for (const p of report.problems) findings.push({ ...p, related: [] });
+
+  return {
+    format: 'kmemleak',
+    records: report.objects.length,
+    findings,
+    suspects,
+    outline: groups.map(groupOutline),
+    folds: report.objects.filter((o) => o.endLine > o.headerLine).map((o) => ({ startLine: o.headerLine, endLine: o.endLine })),
+    tokens: report.tokens,
+    frames,
+    lenses: groups.map(groupLens),
+    hover: (pos) => hoverAt(pos, byLine, groupOf, objectsWithKey),
+  };
+}
+
+/** The suspect frame of an object is the one at its group's suspect position in *its* stack. */
+function sameSuspectSlot(o: KmemleakObject, f: Frame, suspect: Frame): boolean {
+  const key = frameKey(suspect);
+  return o.frames.find((x) => frameKey(x) === key) === f;
+}
+
+function describeObject(o: KmemleakObject): string {
+  const parts = [`${o.size} bytes`];
+  if (o.comm !== undefined) parts.push(`comm "${o.comm}" pid ${o.pid}`);
+  if (o.ageSeconds !== undefined) parts.push(`age ${o.ageSeconds} s`);
+  return parts.join(', ');
+}
+
+function objectFinding(o: KmemleakObject, g: BacktraceGroup): Finding {
+  const others = g.objects.filter((x) => x !== o);
+  const where = g.suspect ? `suspect ${frameLabel(g.suspect)}` : 'origin unknown (no backtrace)';
+  const share = others.length > 0 ? ` — ${plural(g.objects.length, 'object')} (${formatBytes(g.bytes)}) share this backtrace` : '';
+  const related = others.slice(0, MAX_RELATED).map((x) => ({
+    range: x.headerRange,
+    message: `same backtrace: object 0x${x.address} (${x.size} bytes)`,
+  }));
+  if (g.suspect) related.unshift({ range: suspectFrameIn(o, g) ?? g.suspect.symbolRange, message: `suspect frame ${frameLabel(g.suspect)}` });
+  return {
+    range: o.headerRange,
+    severity: 'warning',
+    message: `Leaked object 0x${o.address}: ${describeObject(o)}; ${where}${share}.`,
+    code: 'leaked-object',
+    related,
+  };
+}
+
+function suspectFrameIn(o: KmemleakObject, g: BacktraceGroup): Range | undefined {
+  const key = frameKey(g.suspect!);
+  return o.frames.find((f) => frameKey(f) === key)?.symbolRange;
+}
+
+function summaryFinding(report: KmemleakReport, groups: BacktraceGroup[]): Finding {
+  const bytes = report.objects.reduce((s, o) => s + o.size, 0);
+  const top = groups[0];
+  const announced = report.announcements.reduce((s, a) => s + a.count, 0);
+  const announcedNote = announced > 0 && announced !== report.objects.length ? ` The kernel announced ${announced}; the rest are not in this capture.` : '';
+  return {
+    range: range(0, 0, 0),
+    severity: 'information',
+    message:
+      `kmemleak: ${plural(report.objects.length, 'unreferenced object')}, ${formatBytes(bytes)} in ${plural(groups.length, 'distinct backtrace')}; ` +
+      `top suspect ${groupSite(top)} (${plural(top.objects.length, 'object')}, ${formatBytes(top.bytes)}).${announcedNote}`,
+    code: 'summary',
+    related: groups.slice(0, MAX_RELATED).map((g) => ({
+      range: g.objects[0].headerRange,
+      message: `${groupSite(g)}: ${plural(g.objects.length, 'object')}, ${formatBytes(g.bytes)}`,
+    })),
+  };
+}
+
+function groupOutline(g: BacktraceGroup): OutlineItem {
+  const first = g.objects[0];
+  const last = g.objects[g.objects.length - 1];
+  return {
+    name: groupSite(g),
+    detail: `${plural(g.objects.length, 'object')} · ${formatBytes(g.bytes)}`,
+    kind: 'group',
+    // Group members need not be adjacent; the range spans them so the outline can nest objects.
+    range: { start: first.headerRange.start, end: { line: Math.max(last.endLine, first.endLine), character: 0 } },
+    selectionRange: first.headerRange,
+    children: g.objects.map((o) => ({
+      name: `0x${o.address}`,
+      detail: describeObject(o),
+      kind: 'object' as const,
+      range: { start: o.headerRange.start, end: { line: o.endLine, character: 0 } },
+      selectionRange: o.headerRange,
+      children: [],
+    })),
+  };
+}
+
+function groupLens(g: BacktraceGroup): Lens {
+  return {
+    range: g.objects[0].headerRange,
+    title: `${plural(g.objects.length, 'object')} · ${formatBytes(g.bytes)} · same backtrace`,
+    locations: g.objects.map((o) => o.headerRange),
+  };
+}
+
+function inside(r: Range, pos: Position): boolean {
+  return pos.line === r.start.line && pos.character >= r.start.character && pos.character <= r.end.character;
+}
+
+function hoverAt(
+  pos: Position,
+  byLine: Map<number, LineInfo>,
+  groupOf: Map<KmemleakObject, BacktraceGroup>,
+  objectsWithKey: Map<string, number>,
+): { contents: string; range: Range } | undefined {
+  const info = byLine.get(pos.line);
+  if (!info) return undefined;
+  const g = groupOf.get(info.obj)!;
+  if (info.kind === 'header') {
+    const o = info.obj;
+    if (!inside(o.headerRange, pos)) return undefined;
+    const lines = [
+      `**Unreferenced object** \`0x${o.address}\``,
+      '',
+      `Size: **${o.size} bytes** (${formatBytes(o.size)})`,
+    ];
+    if (o.comm !== undefined) lines.push('', `Allocated by \`${o.comm}\` (pid ${o.pid})${o.ageSeconds !== undefined ? `, ${o.ageSeconds} s before the scan` : ''}`);
+    lines.push('', `Backtrace group: ${plural(g.objects.length, 'object')}, ${formatBytes(g.bytes)} — suspect \`${groupSite(g)}\``);
+    return { contents: lines.join('\n'), range: o.headerRange };
+  }
+  if (info.kind === 'hex') {
+    const row = info.obj.hexDump[info.row];
+    if (!inside(row.range, pos)) return undefined;
+    const all = info.obj.hexDump.flatMap((r) => r.bytes);
+    const poison = dominantPoison(all);
+    const lines = [`**Hex dump** of object \`0x${info.obj.address}\` (${all.length} of ${info.obj.size} bytes shown)`];
+    lines.push('', poison ? `${Math.round(poison.share * 100)}% of the dumped bytes are ${poison.meaning}` : 'No poison pattern: the object holds data written by its owner.');
+    return { contents: lines.join('\n'), range: row.range };
+  }
+  const f = info.frames.find((x) => inside(x.range, pos));
+  if (!f) return undefined;
+  const key = frameKey(f);
+  const isSuspect = g.suspect !== undefined && frameKey(g.suspect) === key;
+  const lines = [`**${f.symbol ?? `0x${f.address}`}**${f.inline ? ' (inlined)' : ''}`, ''];
+  if (!f.symbol) {
+    lines.push('Unresolved address: the symbol was not known when the report was printed (often a module loaded after boot, or unloaded since).', '');
+  }
+  if (f.offset !== undefined) {
+    lines.push(`Offset \`0x${f.offset.toString(16)}\`${f.size !== undefined ? ` of \`0x${f.size.toString(16)}\` bytes (${f.size})` : ''} into the function`, '');
+  }
+  if (f.module) lines.push(`Module: \`${f.module}\``, '');
+  if (f.file) lines.push(`Source: \`${f.file}:${f.fileLine}\``, '');
+  lines.push(
+    isSuspect
+      ? `**Suspect frame** of this backtrace: the first function outside the allocator.`
+      : `Not the suspect frame (suspect: \`${groupSite(g)}\`).`,
+  );
+  const n = objectsWithKey.get(key) ?? 0;
+  lines.push('', `${plural(n, 'leaked object')} ${n === 1 ? 'has' : 'have'} this function in their backtrace.`);
+  return { contents: lines.join('\n'), range: f.range };
+}

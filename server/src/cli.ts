@@ -1,0 +1,78 @@
+// kleak's headless CLI: `kleak analyze FILE… [--json] [--top N] [--format ID]`.
+import { analyzeCaptureFile } from './analysis/captureFile';
+import { FORMATS } from './analysis/formats/registry';
+import { JsonFileReport, humanReport, jsonReport } from './cliReport';
+
+const USAGE = `Usage: kleak analyze FILE... [--json] [--top N] [--format ID]
+
+Analyse kernel memory-leak captures and rank the suspects.
+  --json        one JSON object per file, in an array (see README "CLI")
+  --top N       show only the first N suspects of each file
+  --format ID   skip detection (${FORMATS.map((f) => f.id).join(', ')})
+Exit status: 0 when every file was analysed, 2 when a file was unreadable or of unknown format.`;
+
+interface Args {
+  files: string[];
+  json: boolean;
+  top?: number;
+  format?: string;
+}
+
+function parseArgs(argv: string[]): Args | string {
+  if (argv[0] !== 'analyze') return argv.length === 0 ? 'missing command' : `unknown command "${argv[0]}"`;
+  const a: Args = { files: [], json: false };
+  for (let i = 1; i < argv.length; i++) {
+    const x = argv[i];
+    if (x === '--json') a.json = true;
+    else if (x === '--top' || x === '--format') {
+      const v = argv[++i];
+      if (v === undefined) return `${x} needs a value`;
+      if (x === '--top') {
+        if (!/^\d+$/.test(v) || Number(v) < 1) return '--top needs a positive number';
+        a.top = Number(v);
+      } else a.format = v;
+    } else if (x === '--') a.files.push(...argv.slice(i + 1)), (i = argv.length);
+    else if (x.startsWith('-') && x !== '-') return `unknown option "${x}"`;
+    else a.files.push(x);
+  }
+  if (a.files.length === 0) return 'no FILE given';
+  return a;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    process.stderr.write(`kleak: ${args}\n${USAGE}\n`);
+    return 2;
+  }
+  const reports: JsonFileReport[] = [];
+  let failed = false;
+  for (const file of args.files) {
+    const r = await analyzeCaptureFile(file, { format: args.format });
+    if (!r.ok) {
+      failed = true;
+      process.stderr.write(`kleak: ${file}: ${r.reason}\n`);
+      reports.push({ file, format: null, records: 0, problems: [], suspects: [], error: r.reason });
+      continue;
+    }
+    const report = jsonReport(file, r.view, args.top);
+    reports.push(report);
+    if (!args.json) process.stdout.write(humanReport(report) + '\n');
+  }
+  if (args.json) process.stdout.write(JSON.stringify(reports, null, 2) + '\n');
+  return failed ? 2 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`kleak: internal error: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  },
+);

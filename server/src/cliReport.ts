@@ -1,0 +1,75 @@
+// The CLI's output contract: the JSON shape documented in the README, and the human summary.
+import { CaptureView } from './analysis/views/captureView';
+import { formatBytes, plural } from './analysis/units';
+
+export interface JsonProblem {
+  line: number;
+  severity: string;
+  message: string;
+}
+
+export interface JsonSuspect {
+  rank: number;
+  verdict: string;
+  reason: string;
+  count: number;
+  bytes: number;
+  site: string;
+  stack: string[];
+  line: number;
+}
+
+export interface JsonFileReport {
+  file: string;
+  format: string | null;
+  records: number;
+  problems: JsonProblem[];
+  suspects: JsonSuspect[];
+  /** Present only when the file could not be analysed. */
+  error?: string;
+}
+
+/** Input problems only (analysis findings such as per-object warnings are in `suspects`). */
+const FINDING_CODES = new Set(['leaked-object', 'summary']);
+
+export function jsonReport(file: string, view: CaptureView, top?: number): JsonFileReport {
+  return {
+    file,
+    format: view.format,
+    records: view.records,
+    problems: view.findings
+      .filter((f) => !FINDING_CODES.has(f.code))
+      .sort((a, b) => a.range.start.line - b.range.start.line)
+      .map((f) => ({ line: f.range.start.line + 1, severity: f.severity, message: f.message })),
+    suspects: view.suspects.slice(0, top).map((s) => ({
+      rank: s.rank,
+      verdict: s.verdict,
+      reason: s.reason,
+      count: s.count,
+      bytes: s.bytes,
+      site: s.site,
+      stack: s.stack,
+      line: s.line + 1,
+    })),
+  };
+}
+
+export function humanReport(r: JsonFileReport): string {
+  const out: string[] = [];
+  const bytes = r.suspects.reduce((s, x) => s + x.bytes, 0);
+  out.push(`${r.file}: ${r.format}, ${plural(r.records, 'record')}, ${formatBytes(bytes)} in ${plural(r.suspects.length, 'suspect')}`);
+  for (const s of r.suspects) {
+    out.push(`  #${s.rank} ${s.verdict.padEnd(13)} ${plural(s.count, 'object').padEnd(11)} ${formatBytes(s.bytes).padStart(10)}  ${s.site}  (line ${s.line})`);
+    if (s.stack.length > 1) out.push(`     ${s.stack.slice(0, 6).join(' ← ')}${s.stack.length > 6 ? ' ← …' : ''}`);
+    out.push(`     ${s.reason}`);
+  }
+  const counts = new Map<string, number>();
+  for (const p of r.problems) counts.set(p.severity, (counts.get(p.severity) ?? 0) + 1);
+  if (r.problems.length > 0) {
+    out.push(`  input problems: ${[...counts].map(([k, n]) => plural(n, k)).join(', ')}`);
+    for (const p of r.problems.filter((x) => x.severity === 'error' || x.severity === 'warning').slice(0, 10)) {
+      out.push(`    line ${p.line}: ${p.severity}: ${p.message}`);
+    }
+  }
+  return out.join('\n');
+}

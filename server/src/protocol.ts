@@ -1,0 +1,56 @@
+// kleak's custom LSP messages, typed once for the client, the server and the webview
+// (the pattern of rust-analyzer's lsp_ext.ts). Only plain JSON crosses these boundaries.
+
+/** A suspect as sent over the wire (lines are 0-based like LSP). */
+export interface SuspectDto {
+  rank: number;
+  verdict: string;
+  reason: string;
+  count: number;
+  bytes: number;
+  site: string;
+  stack: string[];
+  line: number;
+}
+
+export interface CaptureSummaryParams {
+  uri: string;
+}
+
+export interface CaptureSummary {
+  uri: string;
+  format: string;
+  records: number;
+  bytes: number;
+  suspects: SuspectDto[];
+}
+
+/** `kleak/captureSummary`: the analysis of an open capture, for the status bar and views. */
+export const CaptureSummaryRequest = {
+  method: 'kleak/captureSummary',
+} as const;
+export type CaptureSummaryResult = CaptureSummary | null;
+
+/** Arguments of the `kleak.showLocations` command that code lenses carry. */
+export interface ShowLocationsArgs {
+  uri: string;
+  position: { line: number; character: number };
+  locations: { uri: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } }[];
+}
+export const SHOW_LOCATIONS_COMMAND = 'kleak.showLocations';
+
+/** Webview ⇄ extension messages (the slab panel). */
+export type HostToWebview = { type: 'init'; title: string };
+export type WebviewToHost = { type: 'ready' } | { type: 'reveal'; line: number };
+
+export function isWebviewToHost(m: unknown): m is WebviewToHost {
+  if (typeof m !== 'object' || m === null) return false;
+  const t = (m as { type?: unknown }).type;
+  if (t === 'ready') return Object.keys(m).length === 1;
+  if (t === 'reveal') return Number.isInteger((m as { line?: unknown }).line) && (m as { line: number }).line >= 0;
+  return false;
+}
+
+export function isHostToWebview(m: unknown): m is HostToWebview {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'init' && typeof (m as { title?: unknown }).title === 'string';
+}

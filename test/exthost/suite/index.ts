@@ -1,0 +1,34 @@
+// Extension-host test entry: VS Code loads this module (the payload's extensionTestsPath) inside
+// its real extension host and awaits run(). Mocha runs every *.test.js bundled next to it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as util from 'node:util';
+import Mocha from 'mocha';
+
+// The remote extension host forwards console.* arguments unformatted; pre-format mocha's printf-style output.
+(Mocha.reporters.Base as unknown as { consoleLog: (...a: unknown[]) => void }).consoleLog = (...a: unknown[]) => console.log(util.format(...a));
+
+export interface ExthostResult {
+  title: string;
+  state: 'passed' | 'failed';
+  ms?: number;
+  error?: string;
+}
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: 'spec' });
+  const grep = process.env.KLEAK_EXTHOST_GREP;
+  if (grep) mocha.grep(grep);
+  for (const f of fs.readdirSync(__dirname).sort()) if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
+  const results: ExthostResult[] = [];
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      const out = process.env.KLEAK_EXTHOST_RESULTS; // read by test/exthost/run.mjs
+      if (out) fs.writeFileSync(out, JSON.stringify({ failures, results }, null, 2));
+      if (failures) reject(new Error(`${failures} extension-host test(s) failed`));
+      else resolve();
+    });
+    runner.on('pass', (t) => results.push({ title: t.fullTitle(), state: 'passed', ms: t.duration }));
+    runner.on('fail', (t, err: Error) => results.push({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }));
+  });
+}
