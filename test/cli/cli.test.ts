@@ -1,0 +1,151 @@
+// The CLI as users run it: `node dist/cli.js analyze …` (dist/ is built by `npm test` first).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, fixturePath, fixtureText, kmemleakFixtures } from '../helpers/fixtures';
+
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+
+function kleak(...args: string[]) {
+  // A hang is a failure: the timeout bounds every run (the slowest case, 100 MB, takes ~1 s).
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+  assert.equal(r.error, undefined, `kleak ${args.join(' ')} did not finish: ${r.error}`);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let tmp: string;
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kleak-cli-'));
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('kleak analyze --json', () => {
+  it('gives one object per file with the documented shape, on every real report', () => {
+    const files = kmemleakFixtures().map((f) => fixturePath('kmemleak', f));
+    const r = kleak('analyze', '--json', ...files);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.length, files.length);
+    out.forEach((rep: any, i: number) => {
+      assert.deepEqual(Object.keys(rep).sort(), ['file', 'format', 'problems', 'records', 'suspects']);
+      assert.equal(rep.file, files[i]);
+      assert.equal(rep.format, 'kmemleak');
+      const headers = (fs.readFileSync(files[i], 'utf8').match(/unreferenced object 0x/g) ?? []).length;
+      assert.equal(rep.records, headers);
+      assert.equal(rep.suspects.reduce((n: number, s: any) => n + s.count, 0), headers);
+      for (const s of rep.suspects) {
+        assert.deepEqual(Object.keys(s).sort(), ['bytes', 'count', 'line', 'rank', 'reason', 'site', 'stack', 'verdict']);
+        assert.ok(['likely-leak', 'possible-leak'].includes(s.verdict));
+        const lines = fs.readFileSync(files[i], 'utf8').split('\n');
+        assert.match(lines[s.line - 1], /unreferenced object/, 'suspect line is 1-based and points at its first object');
+      }
+      for (const p of rep.problems) assert.deepEqual(Object.keys(p).sort(), ['line', 'message', 'severity']);
+    });
+  });
+
+  it('ranks kmemleak_03 as one likely leak in blk_iolatency_init', () => {
+    const [rep] = JSON.parse(kleak('analyze', '--json', fixturePath('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt')).stdout);
+    assert.deepEqual(
+      rep.suspects.map((s: any) => [s.rank, s.verdict, s.count, s.bytes, s.site, s.line]),
+      [[1, 'likely-leak', 3, 576, 'blk_iolatency_init', 1]],
+    );
+    assert.equal(rep.suspects[0].stack[0], 'blk_iolatency_init');
+  });
+
+  it('reports a truncated record as a problem at its line', () => {
+    const [rep] = JSON.parse(kleak('analyze', '--json', fixturePath('kmemleak', 'kmemleak_07_mips_openwrt_kmodloader.txt')).stdout);
+    assert.ok(rep.problems.some((p: any) => p.line === 26 && p.severity === 'warning' && /cut short/.test(p.message)));
+  });
+
+  it('--top limits suspects', () => {
+    const [rep] = JSON.parse(kleak('analyze', '--json', '--top', '2', fixturePath('kmemleak', 'kmemleak_05_syzbot_vsock_crc_symbolized.txt')).stdout);
+    assert.equal(rep.suspects.length, 2);
+  });
+
+  it('reads gzip-compressed captures', () => {
+    const gz = path.join(tmp, 'kmemleak.txt.gz');
+    fs.writeFileSync(gz, require('node:zlib').gzipSync(fixtureText('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt')));
+    const [rep] = JSON.parse(kleak('analyze', '--json', gz).stdout);
+    assert.equal(rep.records, 3);
+  });
+
+  it('detects a report buried in dmesg after other lines', () => {
+    const f = path.join(tmp, 'dmesg.txt');
+    const noise = Array.from({ length: 300 }, (_, i) => `[    ${i}.000000] usb 1-1: event ${i}`);
+    const report = fixtureText('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt').split('\n').map((l) => `[ 2272.000000] ${l}`);
+    fs.writeFileSync(f, [...noise, ...report].join('\n'));
+    const [rep] = JSON.parse(kleak('analyze', '--json', f).stdout);
+    assert.equal(rep.records, 3);
+    assert.equal(rep.suspects[0].line, 301); // 300 lines of noise, then the first header
+  });
+});
+
+describe('kleak analyze (human)', () => {
+  it('prints a summary line and the ranked suspects', () => {
+    const r = kleak('analyze', fixturePath('kmemleak', 'kmemleak_09_x86_5.4_module_poison6b_unresolved_addr.txt'));
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /kmemleak, 4 records, 22\.2 KiB in 1 suspect/);
+    assert.match(r.stdout, /#1 likely-leak\s+4 objects\s+22\.2 KiB\s+0xffffffffc08ea070/);
+  });
+});
+
+describe('kleak analyze on bad input', () => {
+  const expectRefusal = (file: string, reason: RegExp) => {
+    const r = kleak('analyze', file);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `one-line reason, got: ${r.stderr}`);
+    assert.match(lines[0], reason);
+  };
+
+  it('an empty file', () => {
+    const f = path.join(tmp, 'empty.txt');
+    fs.writeFileSync(f, '');
+    expectRefusal(f, /empty\.txt: empty file/);
+  });
+
+  it('a binary file', () => {
+    const f = path.join(tmp, 'vmlinux.bin');
+    fs.writeFileSync(f, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(4096, 0)]));
+    expectRefusal(f, /binary file/);
+  });
+
+  it('a 100 MB single line', () => {
+    const f = path.join(tmp, 'one-line.txt');
+    const fd = fs.openSync(f, 'w');
+    const block = Buffer.alloc(1 << 20, 'a');
+    for (let i = 0; i < 100; i++) fs.writeSync(fd, block);
+    fs.closeSync(fd);
+    expectRefusal(f, /unknown format \(it has lines over 65536 characters\)/);
+  });
+
+  it('a file of another format', () => {
+    expectRefusal(fixturePath('other', 'slabinfo_11_arm64_rpi4_6.6.60_grep_kmalloc1k_objsize3072.txt'), /unknown format: no line .* kmemleak report/);
+  });
+
+  it('a missing file and a directory', () => {
+    expectRefusal(path.join(tmp, 'nope.txt'), /nope\.txt: cannot read: ENOENT/);
+    expectRefusal(tmp, /is a directory/);
+  });
+
+  it('one bad file among good ones: exit 2, the good ones still reported', () => {
+    const r = kleak('analyze', '--json', fixturePath('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt'), path.join(tmp, 'nope.txt'));
+    assert.equal(r.code, 2);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out[0].records, 3);
+    assert.match(out[1].error, /ENOENT/);
+  });
+
+  it('usage errors', () => {
+    assert.equal(kleak().code, 2);
+    assert.equal(kleak('analyze').code, 2);
+    assert.equal(kleak('analyze', '--top', 'x', 'f').code, 2);
+    const help = kleak('--help');
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: kleak analyze FILE/);
+  });
+});

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// Extension-host integration tests: mocha runs inside code-server's real (Node) extension host with the
+// real `vscode` API, like @vscode/test-electron does on a desktop. kleak is loaded from this repository as
+// development extension (extensionDevelopmentPath = repo root, so dist/ must be built).
+//
+// How: code-server is started with `--vscode-option enable-smoke-test-driver`, without which the workbench
+// ignores the URL `payload` carrying extensionDevelopmentPath / extensionTestsPath. Chromium opens that URL;
+// the workbench calls window.codeAutomationExit(code) when the test run ends.
+//
+// Usage: node test/exthost/run.mjs [--grep PATTERN] [--verbose]   (needs `npm run build` first)
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+import { ROOT, ensureChromium, ensureCodeServer } from '../../scripts/provision.mjs';
+import { startCodeServer, freshRunDir, remoteUri, CHROMIUM_ARGS } from '../../scripts/code-server.mjs';
+
+const OUT = path.join(ROOT, 'out/exthost');
+const SUITE = path.join(ROOT, 'test/exthost/suite');
+
+/** Bundle the TypeScript suite into out/exthost (vscode and mocha are resolved at run time). */
+export async function buildSuite() {
+  fs.rmSync(OUT, { recursive: true, force: true });
+  const entryPoints = fs.readdirSync(SUITE).filter((f) => f.endsWith('.ts')).map((f) => path.join(SUITE, f));
+  await esbuild.build({
+    entryPoints, outdir: OUT, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+    sourcemap: 'inline', external: ['vscode', 'mocha'], logLevel: 'warning', absWorkingDir: ROOT,
+  });
+}
+
+/**
+ * @param {{grep?: string, verbose?: boolean, timeoutMs?: number}} [o]
+ * @returns {Promise<{passed: number, failed: number, results: {title: string, state: string, error?: string}[], seconds: number}>}
+ */
+export async function runExthostTests({ grep, verbose = !!process.env.VERBOSE, timeoutMs = 240_000 } = {}) {
+  const t0 = Date.now();
+  for (const f of ['dist/extension.js', 'dist/server.js']) {
+    if (!fs.existsSync(path.join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` first`);
+  }
+  ensureCodeServer();
+  const executablePath = ensureChromium();
+  await buildSuite();
+
+  const runDir = freshRunDir('exthost');
+  const ws = path.join(runDir, 'workspace');
+  fs.cpSync(path.join(ROOT, 'samples'), ws, { recursive: true }); // tests may write into their workspace
+  const resultsFile = path.join(runDir, 'results.json');
+  const cs = await startCodeServer({ runDir, folder: ws, smokeDriver: true });
+  console.log(`# exthost: code-server up in ${cs.startMs} ms at ${cs.url} (log ${path.relative(ROOT, cs.logFile)})`);
+  const payload = [
+    ['extensionDevelopmentPath', remoteUri(ROOT)],
+    ['extensionTestsPath', remoteUri(path.join(OUT, 'index.js'))],
+    ['extensionEnvironment', JSON.stringify({ KLEAK_EXTHOST_RESULTS: resultsFile, ...(grep ? { KLEAK_EXTHOST_GREP: grep } : {}) })],
+  ];
+  const url = `${cs.url}?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  const offline = [];
+  let exit;
+  try {
+    const context = await browser.newContext();
+    await context.route((u) => u.hostname !== '127.0.0.1', (r) => { offline.push(r.request().url()); return r.abort('blockedbyclient'); });
+    const page = await context.newPage();
+    const exited = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (code) => resolve(code)));
+    // Every log line of the workbench and the extension host (incl. mocha's console output) arrives here.
+    await page.exposeFunction('codeAutomationLog', (_level, args) => {
+      const msg = (Array.isArray(args) ? args : [args]).join(' ');
+      if (verbose || /^\s*(✔|✓|[0-9]+\)|passing|failing|pending|\s{2,}\S)/.test(msg) || /Error|AssertionError/.test(msg) && !/^\[(AgentHost|ChatModelSelection)\]/.test(msg)) console.log(msg.replace(/\n$/, ''));
+    });
+    if (verbose) page.on('console', (m) => console.log(`[browser] ${m.text()}`));
+    await page.goto(url);
+    exit = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), timeoutMs))]);
+  } finally {
+    await browser.close();
+    await cs.stop();
+  }
+
+  let results = [];
+  try { results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')).results; } catch { /* the run never finished */ }
+  let passed = results.filter((r) => r.state === 'passed').length;
+  let failed = results.filter((r) => r.state === 'failed').length;
+  if (exit === 'timeout') { failed++; results.push({ title: `extension-host run timed out after ${timeoutMs / 1000} s`, state: 'failed' }); }
+  else if (exit !== 0 && failed === 0) { failed++; results.push({ title: `extension host exited with ${exit} (see ${cs.logFile})`, state: 'failed' }); }
+  if (!results.length) { failed++; results.push({ title: 'no extension-host test ran', state: 'failed' }); }
+  if (offline.length) {
+    failed++;
+    results.push({ title: 'requests left 127.0.0.1 (aborted)', state: 'failed', error: [...new Set(offline)].join('\n') });
+  }
+  for (const r of results.filter((x) => x.state === 'failed')) console.log(`# FAILED ${r.title}${r.error ? `\n${r.error.split('\n').slice(0, 8).join('\n')}` : ''}`);
+  return { passed, failed, results, seconds: (Date.now() - t0) / 1000, runDir };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const gi = process.argv.indexOf('--grep');
+  try {
+    const r = await runExthostTests({ grep: gi > 0 ? process.argv[gi + 1] : undefined, verbose: process.argv.includes('--verbose') || !!process.env.VERBOSE });
+    console.log(`# exthost: ${r.seconds.toFixed(1)} s`);
+    console.log(`exthost: ${r.passed} passed, ${r.failed} failed`);
+    process.exit(r.failed ? 1 : 0);
+  } catch (e) {
+    console.error(`exthost: ${e.message}`);
+    console.log('exthost: 0 passed, 1 failed');
+    process.exit(1);
+  }
+}
