@@ -70,10 +70,12 @@ for (const suite of suites) {
     const num = (re) => Number(out.match(re)?.[1] ?? 0);
     count('unit', num(/ℹ pass (\d+)/), num(/ℹ fail (\d+)/), code);
   } else if (suite === 'grammar') {
+    // Every grammar is loaded so that each test file's header picks its scope.
+    const grammars = fs.readdirSync(path.join(root, 'syntaxes')).filter((f) => f.endsWith('.tmLanguage.json'));
     const [code, out] = await run(process.execPath, [
       path.join(root, 'node_modules/vscode-tmgrammar-test/dist/unit.js'),
-      '-g', 'syntaxes/kmemleak.tmLanguage.json',
-      'test/grammar/**/*.test.kmemleak',
+      ...grammars.flatMap((g) => ['-g', `syntaxes/${g}`]),
+      'test/grammar/**/*.test.*',
     ]);
     const passed = (out.match(/✓/g) ?? []).length;
     const failed = (out.match(/✖|✗/g) ?? []).length;

@@ -66,7 +66,8 @@ export async function runExthostTests({ grep, verbose = !!process.env.VERBOSE, t
     // Every log line of the workbench and the extension host (incl. mocha's console output) arrives here.
     await page.exposeFunction('codeAutomationLog', (_level, args) => {
       const msg = (Array.isArray(args) ? args : [args]).join(' ');
-      if (verbose || /^\s*(✔|✓|[0-9]+\)|passing|failing|pending|\s{2,}\S)/.test(msg) || /Error|AssertionError/.test(msg) && !/^\[(AgentHost|ChatModelSelection)\]/.test(msg)) console.log(msg.replace(/\n$/, ''));
+      // mocha's spec reporter output is indented (or starts with a newline); workbench log lines are not
+      if (verbose || /^\s/.test(msg)) console.log(msg.replace(/\n$/, ''));
     });
     if (verbose) page.on('console', (m) => console.log(`[browser] ${m.text()}`));
     await page.goto(url);
@@ -87,7 +88,7 @@ export async function runExthostTests({ grep, verbose = !!process.env.VERBOSE, t
     failed++;
     results.push({ title: 'requests left 127.0.0.1 (aborted)', state: 'failed', error: [...new Set(offline)].join('\n') });
   }
-  for (const r of results.filter((x) => x.state === 'failed')) console.log(`# FAILED ${r.title}${r.error ? `\n${r.error.split('\n').slice(0, 8).join('\n')}` : ''}`);
+  for (const r of results.filter((x) => x.state === 'failed')) console.log(`# FAILED ${r.title}${r.error ? `: ${r.error.split('\n')[0]}` : ''}`);
   return { passed, failed, results, seconds: (Date.now() - t0) / 1000, runDir };
 }
 
