@@ -19,12 +19,23 @@ export const OFFLINE_SETTINGS = {
   'update.mode': 'none',
   'npm.fetchOnlinePackageInfo': false,
   'workbench.enableExperiments': false,
+  'git.openRepositoryInParentFolders': 'never', // run dirs live inside the repo's .cache/
 };
 
 /** Chromium flags: headless-friendly, and no traffic of its own (DNS for anything but 127.0.0.1 fails). */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'];
+
+/** On Ctrl-C / SIGTERM, exit through process.exit so that the 'exit' hooks below end the servers' process groups. */
+let signalsHooked = false;
+function hookSignals() {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+    if (process.listenerCount(sig) === 0) process.once(sig, () => process.exit(code));
+  }
+}
 
 /** code-server's remote authority is literally "remote". */
 export const remoteUri = (p) => `vscode-remote://remote${p}`;
@@ -80,6 +91,7 @@ export async function startCodeServer({ runDir, folder, vsix, smokeDriver = fals
   const killGroup = (sig) => { if (!exited) try { process.kill(-proc.pid, sig); } catch { /* already gone */ } };
   const onExit = () => killGroup('SIGKILL'); // never leave a server behind if our process dies
   process.once('exit', onExit);
+  hookSignals();
   const url = await new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => { killGroup('SIGKILL'); reject(new Error(`code-server did not start within 60 s, see ${logFile}`)); }, 60_000);

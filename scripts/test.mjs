@@ -1,5 +1,6 @@
 // `npm test`: installs what is missing, builds, type-checks and runs every suite:
-//   unit (analysis, CLI and LSP tests, one node:test run), grammar, e2e (extension host + UI).
+//   lint (regex safety), unit (analysis, CLI, LSP and fuzz tests, one node:test run), grammar,
+//   e2e (extension host + UI).
 // `node scripts/test.mjs unit grammar` runs only the named suites.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -7,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SUITES = ['unit', 'grammar', 'e2e'];
+const SUITES = ['lint', 'unit', 'grammar', 'e2e'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const w of wanted) if (!SUITES.includes(w)) throw new Error(`unknown suite "${w}" (known: ${SUITES.join(', ')})`);
 const suites = wanted.length ? wanted : SUITES;
@@ -64,7 +65,10 @@ console.log('# type-check passed');
 
 for (const suite of suites) {
   console.log(`\n# suite: ${suite}`);
-  if (suite === 'unit') {
+  if (suite === 'lint') {
+    const [code] = await run(process.execPath, [path.join(root, 'node_modules/eslint/bin/eslint.js'), 'server', 'client', 'webview', 'scripts', 'test', 'bench', '--no-error-on-unmatched-pattern']);
+    count('lint', code === 0 ? 1 : 0, code === 0 ? 0 : 1, code);
+  } else if (suite === 'unit') {
     const files = [...findTests(path.join(root, 'test/unit')), ...findTests(path.join(root, 'test/cli')), ...findTests(path.join(root, 'test/lsp'))];
     const [code, out] = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
     const num = (re) => Number(out.match(re)?.[1] ?? 0);

@@ -27,7 +27,8 @@ import {
 } from 'vscode-languageserver-protocol/node';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const SERVER_JS = path.join(REPO_ROOT, 'dist', 'server.js');
+/** The bundled server; KLEAK_LSP_SERVER may point at another build (e.g. a production bundle). */
+export const SERVER_JS = process.env.KLEAK_LSP_SERVER ? path.resolve(process.env.KLEAK_LSP_SERVER) : path.join(REPO_ROOT, 'dist', 'server.js');
 export const FIXTURE_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'kmemleak');
 
 /** What `workspace/configuration` answers, keyed by section (the server asks for `kleak`). */
@@ -62,7 +63,7 @@ export class LspClient {
 
   private readonly proc: ChildProcess;
   readonly connection: ProtocolConnection;
-  private diagnosticWaiters: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  private diagnosticWaiters: { uri: string; accept: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   private configWaiters: { after: number; resolve: () => void }[] = [];
   private readonly exited: Promise<void>;
 
@@ -84,7 +85,7 @@ export class LspClient {
       list.push(p);
       this.published.set(p.uri, list);
       this.diagnosticWaiters = this.diagnosticWaiters.filter((w) => {
-        if (w.uri !== p.uri || (w.version !== undefined && w.version !== p.version)) return true;
+        if (w.uri !== p.uri || !w.accept(p)) return true;
         w.resolve(p);
         return false;
       });
@@ -161,12 +162,17 @@ export class LspClient {
     await withTimeout(pulled, DEFAULT_TIMEOUT_MS, 'workspace/configuration after didChangeConfiguration');
   }
 
-  /** Resolves with the publishDiagnostics for `uri` (of that document version, if given). */
-  diagnostics(uri: string, version?: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<PublishDiagnosticsParams> {
-    const seen = (this.published.get(uri) ?? []).find((p) => version === undefined || p.version === version);
+  /** Resolves with the (first) publishDiagnostics for `uri` of that document version, received or to come. */
+  diagnostics(uri: string, version: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<PublishDiagnosticsParams> {
+    const seen = (this.published.get(uri) ?? []).find((p) => p.version === version);
     if (seen) return Promise.resolve(seen);
-    const p = new Promise<PublishDiagnosticsParams>((resolve) => this.diagnosticWaiters.push({ uri, version, resolve }));
-    return withTimeout(p, timeoutMs, `publishDiagnostics for ${uri}${version !== undefined ? ` version ${version}` : ''}`);
+    return this.nextDiagnostics(uri, (p) => p.version === version, timeoutMs);
+  }
+
+  /** Resolves with the next publishDiagnostics for `uri` (from now on) that `accept` takes. */
+  nextDiagnostics(uri: string, accept: (p: PublishDiagnosticsParams) => boolean = () => true, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<PublishDiagnosticsParams> {
+    const p = new Promise<PublishDiagnosticsParams>((resolve) => this.diagnosticWaiters.push({ uri, accept, resolve }));
+    return withTimeout(p, timeoutMs, `publishDiagnostics for ${uri}`);
   }
 
   /** didOpen and wait for its diagnostics. */

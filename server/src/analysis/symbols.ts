@@ -20,7 +20,7 @@ const ALLOCATOR = new RegExp(
   '^_*(?:' +
     [
       'kmalloc', 'kzalloc', 'kcalloc', 'krealloc', 'kvmalloc', 'kvzalloc', 'kvcalloc', 'kvrealloc',
-      'kmem_cache_alloc', 'kmem_cache_zalloc', 'do_kmalloc', 'kmalloc_trace', 'trace_kmalloc',
+      'kmem_cache_alloc', 'kmem_cache_zalloc', 'do_kmalloc', 'trace_kmalloc',
       'slab_alloc', 'slab_post_alloc_hook', 'slab_pre_alloc_hook', 'new_slab', 'allocate_slab',
       'alloc_slab_page', 'memcg_slab_post_alloc_hook', 'should_failslab', 'kasan_',
       'kmemleak_alloc', 'vmalloc', 'vzalloc', 'alloc_pages', 'get_free_pages', 'get_zeroed_page',

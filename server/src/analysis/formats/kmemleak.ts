@@ -26,8 +26,9 @@ export interface KmemleakObject {
   /** Line of `unreferenced object …` and the range of that phrase on it. */
   headerLine: number;
   headerRange: Range;
-  /** Last line that belongs to this record. */
+  /** Last line that belongs to this record, and the length of that line. */
   endLine: number;
+  endCharacter: number;
   hexDump: HexDumpRow[];
   hexDumpDeclared?: number;
   /** Frames in printed order, innermost first; terminators are dropped. */
@@ -49,7 +50,7 @@ export interface KmemleakReport {
 const HEADER = /unreferenced object 0x([0-9a-fA-F]+) \(size (\d+)\):?/y;
 const COMM = /^( *)comm "(.*)", pid (\d+), jiffies (\d+)(?: \(age (\d+(?:\.\d+)?)s\))?/;
 const HEX_HEADER = /^ *hex dump \(first (\d+) bytes\):?/;
-const HEX_ROW = /^( *)((?:[0-9a-f]{2} ){0,31}[0-9a-f]{2})(?: +(.*))?$/;
+const HEX_ROW = /^( *)((?:[0-9a-f]{2} ){0,31}[0-9a-f]{2})(?: .*)?$/;
 const BACKTRACE = /^ *backtrace(?: \(crc ([0-9a-fA-F]+)\))?:/;
 const ANNOUNCE = /kmemleak: (\d+) new suspected memory leaks?/;
 const CUT_KEYWORD = /^ *(?:hex du|backtr|comm ")/;
@@ -155,6 +156,7 @@ export class KmemleakParser {
       headerLine: line,
       headerRange: range(line, at, at + m[0].length),
       endLine: line,
+      endCharacter: raw.length,
       hexDump: [],
       frames: [],
       complete: false,
@@ -176,12 +178,12 @@ export class KmemleakParser {
       this.tokens.push({ line, character: commAt - 1, length: m[2].length + 2, kind: 'process' });
       const pidAt = raw.indexOf(`pid ${m[3]}`, commAt + m[2].length) + 4;
       this.tokens.push({ line, character: pidAt, length: m[3].length, kind: 'process' });
-      obj.endLine = line;
+      extend(obj, line, raw.length);
       return;
     }
     if (obj.comm !== undefined && obj.ageSeconds === undefined && (m = AGE_WRAPPED.exec(text))) {
       obj.ageSeconds = Number(m[1]);
-      obj.endLine = line;
+      extend(obj, line, raw.length);
       this.wrapped(line, 'The "(age …)" part of the comm line was wrapped onto its own line; joined.');
       return;
     }
@@ -189,7 +191,7 @@ export class KmemleakParser {
       obj.hexDumpDeclared = Number(m[1]);
       this.tokens.push({ line, character: p + text.indexOf('hex dump'), length: 8, kind: 'keyword' });
       this.state = 'hexdump';
-      obj.endLine = line;
+      extend(obj, line, raw.length);
       return;
     }
     if (this.state === 'hexdump' && (m = HEX_ROW.exec(text))) {
@@ -200,7 +202,7 @@ export class KmemleakParser {
         range: range(line, start, start + m[2].length),
       });
       this.tokens.push({ line, character: start, length: m[2].length, kind: 'number' });
-      obj.endLine = line;
+      extend(obj, line, raw.length);
       return;
     }
     if ((m = BACKTRACE.exec(text))) {
@@ -208,7 +210,7 @@ export class KmemleakParser {
       this.tokens.push({ line, character: p + text.indexOf('backtrace'), length: 9, kind: 'keyword' });
       this.state = 'backtrace';
       obj.complete = true;
-      obj.endLine = line;
+      extend(obj, line, raw.length);
       return;
     }
     if (text.trim() === '') {
@@ -222,7 +224,7 @@ export class KmemleakParser {
         message: 'This kmemleak line is cut short (truncated capture or mail wrap).',
         code: 'cut-line',
       });
-      obj.endLine = line;
+      extend(obj, line, raw.length);
       return;
     }
     this.problems.push({
@@ -238,7 +240,7 @@ export class KmemleakParser {
     const parsed = parseFrame(raw, p, line);
     if (parsed) {
       this.flushForeign(true);
-      obj.endLine = line;
+      extend(obj, line, raw.length);
       if (parsed.terminator) return;
       obj.frames.push(parsed.frame);
       this.frameTokens(parsed.frame);
@@ -248,7 +250,7 @@ export class KmemleakParser {
     const last = obj.frames[obj.frames.length - 1];
     if (wrappedModule && last && !last.module && !this.pendingForeign) {
       last.module = wrappedModule[1];
-      obj.endLine = line;
+      extend(obj, line, raw.length);
       this.tokens.push({ line, character: raw.indexOf('[', p) + 1, length: wrappedModule[1].length, kind: 'module' });
       this.wrapped(line, `Module "[${wrappedModule[1]}]" was wrapped onto its own line; joined to the frame above.`);
       return;
@@ -312,6 +314,11 @@ export class KmemleakParser {
   private frameTokens(f: Frame): void {
     this.tokens.push(...frameTokens(f));
   }
+}
+
+function extend(obj: KmemleakObject, line: number, length: number): void {
+  obj.endLine = line;
+  obj.endCharacter = length;
 }
 
 /** Parse a whole report given as lines. */

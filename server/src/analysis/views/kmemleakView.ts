@@ -34,13 +34,14 @@ export function kmemleakView(report: KmemleakReport): CaptureView {
   for (const o of report.objects) {
     byLine.set(o.headerLine, { kind: 'header', obj: o });
     o.hexDump.forEach((row, i) => byLine.set(row.line, { kind: 'hex', obj: o, row: i }));
-    const suspect = groupOf.get(o)!.suspect;
+    const g = groupOf.get(o)!;
+    const suspectFrame = g.suspect ? suspectFrameOf(o, g) : undefined;
     for (const f of o.frames) {
       const line = f.range.start.line;
       const info = byLine.get(line);
       if (info?.kind === 'frames') info.frames.push(f);
       else byLine.set(line, { kind: 'frames', obj: o, frames: [f] });
-      frames.push({ frame: f, suspect: suspect !== undefined && frameKey(f) === frameKey(suspect) && sameSuspectSlot(o, f, suspect) });
+      frames.push({ frame: f, suspect: f === suspectFrame });
     }
   }
 
@@ -65,10 +66,10 @@ export function kmemleakView(report: KmemleakReport): CaptureView {
   };
 }
 
-/** The suspect frame of an object is the one at its group's suspect position in *its* stack. */
-function sameSuspectSlot(o: KmemleakObject, f: Frame, suspect: Frame): boolean {
-  const key = frameKey(suspect);
-  return o.frames.find((x) => frameKey(x) === key) === f;
+/** An object's own frame for its group's suspect function (offsets may differ between objects). */
+function suspectFrameOf(o: KmemleakObject, g: BacktraceGroup): Frame | undefined {
+  const key = frameKey(g.suspect!);
+  return o.frames.find((f) => frameKey(f) === key);
 }
 
 function describeObject(o: KmemleakObject): string {
@@ -86,7 +87,7 @@ function objectFinding(o: KmemleakObject, g: BacktraceGroup): Finding {
     range: x.headerRange,
     message: `same backtrace: object 0x${x.address} (${x.size} bytes)`,
   }));
-  if (g.suspect) related.unshift({ range: suspectFrameIn(o, g) ?? g.suspect.symbolRange, message: `suspect frame ${frameLabel(g.suspect)}` });
+  if (g.suspect) related.unshift({ range: (suspectFrameOf(o, g) ?? g.suspect).symbolRange, message: `suspect frame ${frameLabel(g.suspect)}` });
   return {
     range: o.headerRange,
     severity: 'warning',
@@ -94,11 +95,6 @@ function objectFinding(o: KmemleakObject, g: BacktraceGroup): Finding {
     code: 'leaked-object',
     related,
   };
-}
-
-function suspectFrameIn(o: KmemleakObject, g: BacktraceGroup): Range | undefined {
-  const key = frameKey(g.suspect!);
-  return o.frames.find((f) => frameKey(f) === key)?.symbolRange;
 }
 
 function summaryFinding(report: KmemleakReport, groups: BacktraceGroup[]): Finding {
@@ -128,17 +124,21 @@ function groupOutline(g: BacktraceGroup): OutlineItem {
     detail: `${plural(g.objects.length, 'object')} · ${formatBytes(g.bytes)}`,
     kind: 'group',
     // Group members need not be adjacent; the range spans them so the outline can nest objects.
-    range: { start: first.headerRange.start, end: { line: Math.max(last.endLine, first.endLine), character: 0 } },
+    range: { start: first.headerRange.start, end: last.endLine >= first.endLine ? endOf(last) : endOf(first) },
     selectionRange: first.headerRange,
     children: g.objects.map((o) => ({
       name: `0x${o.address}`,
       detail: describeObject(o),
       kind: 'object' as const,
-      range: { start: o.headerRange.start, end: { line: o.endLine, character: 0 } },
+      range: { start: o.headerRange.start, end: endOf(o) },
       selectionRange: o.headerRange,
       children: [],
     })),
   };
+}
+
+function endOf(o: KmemleakObject): Position {
+  return { line: o.endLine, character: o.endCharacter };
 }
 
 function groupLens(g: BacktraceGroup): Lens {

@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// `npm run test:e2e`: kleak tested inside a real VS Code (code-server 4.139.1 = VS Code 1.139.1).
+//   1. provision Chromium (apt), Node 24 and code-server (cached in .cache/tools) — fails with the
+//      install command when Chromium cannot be installed: never a silent skip;
+//   2. install node_modules if missing, build dist/ and package the .vsix when it is out of date;
+//   3. extension-host integration tests (test/exthost), then UI end-to-end tests (test/e2e).
+// Closing lines: `exthost: N passed, M failed` and `ui: N passed, M failed`; exit 1 on any failure.
+//
+// Options: --only exthost|ui   --grep TEXT (both suites)   --repackage   --update-screenshots
+//          (copies the journeys' screenshots into test/e2e/screenshots/ for the README)
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, ensureChromium, ensureCodeServer, cleanEnv } from './provision.mjs';
+
+const argv = process.argv.slice(2);
+const opt = (flag) => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
+const only = opt('--only');
+if (only && !['exthost', 'ui'].includes(only)) { console.error('--only takes exthost or ui'); process.exit(2); }
+const suites = only ? [only] : ['exthost', 'ui'];
+const t0 = Date.now();
+const secs = (t) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
+const summary = Object.fromEntries(suites.map((s) => [s, { passed: 0, failed: 0 }]));
+
+function finish(code) {
+  console.log(`# e2e: ${secs(t0)} in all`);
+  for (const s of suites) console.log(`${s}: ${summary[s].passed} passed, ${summary[s].failed} failed`);
+  process.exit(code);
+}
+function abort(message) {
+  console.error(`\ne2e: ${message}\n`);
+  for (const s of suites) if (summary[s].passed + summary[s].failed === 0) summary[s].failed = 1;
+  finish(1);
+}
+
+const run = (label, file, args) => {
+  const t = Date.now();
+  execFileSync(file, args, { cwd: ROOT, stdio: 'inherit', env: cleanEnv() });
+  console.log(`# ${label}: ${secs(t)}`);
+};
+
+/** Newest modification time under the given paths (files or folders). */
+function newest(paths) {
+  let m = 0;
+  const walk = (p) => {
+    let st;
+    try { st = fs.statSync(p); } catch { return; }
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    else m = Math.max(m, st.mtimeMs);
+  };
+  for (const p of paths) walk(path.join(ROOT, p));
+  return m;
+}
+
+// 1. tools
+try {
+  const t = Date.now();
+  if (suites.includes('ui') || suites.includes('exthost')) ensureChromium(); // both suites drive the workbench from Chromium
+  ensureCodeServer();
+  console.log(`# provision: ${secs(t)}`);
+} catch (e) {
+  abort(e.message);
+}
+
+// 2. dependencies, build, package
+try {
+  if (!fs.existsSync(path.join(ROOT, 'node_modules/playwright-core')) || !fs.existsSync(path.join(ROOT, 'node_modules/mocha'))) {
+    run('npm ci', 'npm', ['ci', '--no-audit', '--no-fund']);
+  }
+  const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const vsix = path.join(ROOT, `kleak-${version}.vsix`);
+  if (suites.includes('ui')) {
+    const inputs = ['client', 'server', 'webview', 'syntaxes', 'media', 'package.json', 'README.md', 'LICENSE', '.vscodeignore', 'scripts/build.mjs', 'scripts/package.mjs'];
+    const stale = !fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < newest(inputs);
+    if (stale || argv.includes('--repackage')) run('npm run package', process.execPath, ['scripts/package.mjs']);
+    else console.log(`# ${path.basename(vsix)} is up to date`);
+  }
+  // the extension-host suite loads the extension from dist/ (development build, with source maps)
+  if (suites.includes('exthost')) run('npm run build', process.execPath, ['scripts/build.mjs']);
+} catch (e) {
+  abort(`build/package failed: ${e.message}`);
+}
+
+// 3. the suites (imported only now: their dependencies may just have been installed)
+let failed = false;
+const grep = opt('--grep');
+for (const suite of suites) {
+  try {
+    const r = suite === 'exthost'
+      ? await (await import('../test/exthost/run.mjs')).runExthostTests({ grep })
+      : await (await import('../test/e2e/run.mjs')).runUiTests({ grep });
+    summary[suite] = { passed: r.passed, failed: r.failed };
+    console.log(`# ${suite}: ${r.passed} passed, ${r.failed} failed in ${r.seconds.toFixed(1)} s`);
+  } catch (e) {
+    console.error(`# ${suite}: ${e.stack ?? e.message}`);
+    summary[suite] = { passed: 0, failed: 1 };
+  }
+  failed ||= summary[suite].failed > 0;
+}
+
+if (argv.includes('--update-screenshots') && suites.includes('ui')) {
+  const { README_SCREENSHOTS } = await import('../test/e2e/journeys.mjs');
+  const { ARTIFACTS } = await import('../test/e2e/workbench.mjs');
+  const dest = path.join(ROOT, 'test/e2e/screenshots');
+  fs.mkdirSync(dest, { recursive: true });
+  for (const [from, to] of Object.entries(README_SCREENSHOTS)) {
+    if (!fs.existsSync(path.join(ARTIFACTS, from))) continue; // journey not registered (yet)
+    fs.copyFileSync(path.join(ARTIFACTS, from), path.join(dest, to));
+    console.log(`# README screenshot: test/e2e/screenshots/${to}`);
+  }
+}
+finish(failed ? 1 : 0);

@@ -1,0 +1,237 @@
+// A small library for driving the VS Code workbench (code-server in Debian's Chromium, via
+// playwright-core) the way a user does: explorer clicks, the command palette, hovers, panels, webviews.
+// Every page (and frame) is watched for Content-Security-Policy violations, and every request that
+// would leave 127.0.0.1 is aborted and recorded: the test runner fails a test for either.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { ROOT, ensureChromium, ensureCodeServer } from '../../scripts/provision.mjs';
+import { startCodeServer, freshRunDir, CHROMIUM_ARGS } from '../../scripts/code-server.mjs';
+
+export const ARTIFACTS = path.join(ROOT, 'test-results/e2e');
+const CSP_CONSOLE = /Content[- ]Security[- ]Policy|Refused to (load|execute|apply|connect|frame|create|evaluate)/i;
+
+export class Workbench {
+  /** @type {import('playwright-core').Page} */ page;
+  /** CSP violations seen so far (console messages and securitypolicyviolation events, any frame). */
+  csp = [];
+  /** URLs of requests that tried to leave 127.0.0.1 (all aborted). */
+  offline = [];
+  shots = [];
+
+  /**
+   * Start a fresh code-server on a copy of `workspace` with `vsix` installed, and open it in Chromium.
+   * @param {{vsix: string, workspace?: string, waitForFile?: string}} o
+   */
+  static async launch({ vsix, workspace = path.join(ROOT, 'samples'), waitForFile = 'README.md' }) {
+    const wb = new Workbench();
+    ensureCodeServer();
+    const executablePath = ensureChromium();
+    wb.runDir = freshRunDir('ui');
+    const ws = path.join(wb.runDir, 'workspace');
+    fs.cpSync(workspace, ws, { recursive: true });
+    wb.cs = await startCodeServer({ runDir: wb.runDir, folder: ws, vsix });
+    wb.browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    const context = await wb.browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    await context.route(() => true, (route) => {
+      const u = new URL(route.request().url());
+      if (u.hostname === '127.0.0.1' || u.protocol === 'data:' || u.protocol === 'blob:') return route.fallback();
+      wb.offline.push(route.request().url());
+      return route.abort('blockedbyclient');
+    });
+    context.on('request', (r) => { // also catches requests the router does not see (e.g. from service workers)
+      const u = new URL(r.url());
+      if (/^https?:$|^wss?:$/.test(u.protocol) && u.hostname !== '127.0.0.1' && !wb.offline.includes(r.url())) wb.offline.push(r.url());
+    });
+    // securitypolicyviolation events from every frame, including webview frames
+    await context.exposeBinding('__kleakCspViolation', (src, v) => wb.csp.push(`${v.directive} blocked ${v.blocked || '(inline)'} in ${src.frame.url().slice(0, 120)}${v.sample ? `: ${v.sample}` : ''}`));
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        // eslint-disable-next-line no-undef
+        globalThis.__kleakCspViolation?.({ directive: e.effectiveDirective || e.violatedDirective, blocked: e.blockedURI, sample: e.sample });
+      });
+    });
+    wb.page = await context.newPage();
+    wb.page.on('console', (m) => { if (CSP_CONSOLE.test(m.text())) wb.csp.push(`console: ${m.text().slice(0, 500)}`); });
+    const t = Date.now();
+    await wb.page.goto(`${wb.cs.url}?folder=${encodeURIComponent(ws)}`);
+    // The workbench is usable once the explorer lists the folder (the status bar appears earlier).
+    await wb.explorerRow(waitForFile).waitFor({ timeout: 60_000 });
+    wb.readyMs = Date.now() - t;
+    await wb.selfCheckCspDetector();
+    return wb;
+  }
+
+  /** Prove the CSP watch is not blind: an inline script the workbench's CSP must refuse, seen by both channels. */
+  async selfCheckCspDetector() {
+    const before = this.csp.length;
+    await this.page.evaluate(() => {
+      const s = document.createElement('script');
+      try { s.textContent = 'void 0'; } catch { /* Trusted Types refuse (and report) the assignment itself */ }
+      document.head.appendChild(s);
+      s.remove();
+    });
+    const seen = () => this.csp.slice(before);
+    await waitUntil(() => seen().some((v) => v.startsWith('console:')) && seen().some((v) => !v.startsWith('console:')), 5000,
+      `the CSP watch to report a deliberate inline-script violation (seen: ${JSON.stringify(seen())})`);
+    await new Promise((r) => setTimeout(r, 300)); // duplicates of the deliberate violation
+    this.csp.length = before; // the deliberate one is not a finding
+  }
+
+  mark() { return { csp: this.csp.length, offline: this.offline.length }; }
+
+  /** Throws if a CSP violation was logged since `mark` (default: ever). */
+  assertNoCspViolation(mark = { csp: 0 }) {
+    const v = [...new Set(this.csp.slice(mark.csp))];
+    assert.deepEqual(v, [], `Content-Security-Policy violations:\n${v.join('\n')}`);
+  }
+
+  /** Throws if anything tried to leave 127.0.0.1 since `mark`. */
+  assertOffline(mark = { offline: 0 }) {
+    const v = [...new Set(this.offline.slice(mark.offline))];
+    assert.deepEqual(v, [], `requests that tried to leave 127.0.0.1 (aborted):\n${v.join('\n')}`);
+  }
+
+  /** Save a screenshot to test-results/e2e/<name>.png (whole page, or one element). */
+  async screenshot(name, locator) {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const file = path.join(ARTIFACTS, `${name}.png`);
+    await (locator ?? this.page).screenshot({ path: file });
+    this.shots.push(file);
+    return file;
+  }
+
+  explorerRow(name) {
+    return this.page.locator('.explorer-folders-view .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(name)}$`) }) });
+  }
+
+  /** Open a workspace file from the explorer (expanding its folders), as a user does. */
+  async openFile(relPath) {
+    const parts = relPath.split('/');
+    for (const dir of parts.slice(0, -1)) {
+      const row = this.explorerRow(dir);
+      await row.waitFor();
+      if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+      await this.page.locator('.explorer-folders-view .monaco-list-row[aria-expanded="true"]').filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(dir)}$`) }) }).waitFor();
+    }
+    const name = parts.at(-1);
+    await this.explorerRow(name).dblclick();
+    await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
+    return this.activeEditor();
+  }
+
+  activeEditor() {
+    return this.page.locator('.editor-group-container.active .monaco-editor').first();
+  }
+
+  /** Run a command from the command palette (F1) by its visible label. */
+  async runCommand(label) {
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${label}`);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  }
+
+  async closeAllEditors() { await this.runCommand('View: Close All Editors'); }
+
+  /** The language mode in the status bar. */
+  async languageMode() {
+    const item = this.page.locator('#status\\.editor\\.mode');
+    await item.waitFor();
+    return (await item.innerText()).trim();
+  }
+
+  /** Hover the first occurrence of `text` in the active editor; returns the visible hover widget. */
+  async hoverText(text, timeout = 20_000) {
+    const hover = this.page.locator('.monaco-hover:not(.hidden)', { hasText: text }).first();
+    const end = Date.now() + timeout;
+    for (;;) {
+      // lines re-render while decorations and code lenses arrive: re-locate the token on every try
+      const token = this.activeEditor().locator('.view-line span span', { hasText: text }).first();
+      try {
+        await token.hover({ position: { x: 6, y: 4 }, timeout: 5000 });
+        await hover.waitFor({ timeout: 3000 });
+        return hover;
+      } catch (e) {
+        if (Date.now() > end) throw new Error(`no hover showing "${text}" within ${timeout} ms: ${e.message}`);
+        await this.page.mouse.move(1, 1);
+      }
+    }
+  }
+
+  /** Colour of the tokens of a line of the active editor: [{text, cls, color}]. */
+  async lineTokens(lineText) {
+    const line = this.activeEditor().locator('.view-line', { hasText: lineText }).first();
+    await line.waitFor();
+    return line.locator('span > span').evaluateAll((spans) => spans.map((s) => ({ text: s.textContent, cls: s.className, color: getComputedStyle(s).color })));
+  }
+
+  /** Default editor foreground (what an uncoloured token looks like). */
+  async defaultForeground() {
+    return this.activeEditor().locator('.view-lines').evaluate((el) => getComputedStyle(el).color);
+  }
+
+  /** Focus the Problems panel, maximised so that every row renders; returns the rows' texts. Call closePanel() after. */
+  async problems() {
+    await this.runCommand('View: Focus Problems');
+    const rows = this.page.locator('.markers-panel .monaco-list-row');
+    await rows.first().waitFor();
+    if (!(await this.page.locator('.part.panel.maximized').count())) await this.runCommand('View: Toggle Maximized Panel');
+    return rows.allInnerTexts();
+  }
+
+  /** Hide the panel (restoring its size if it was maximised). */
+  async closePanel() {
+    if (await this.page.locator('.part.panel.maximized').count()) await this.runCommand('View: Toggle Maximized Panel');
+    await this.runCommand('View: Hide Panel');
+  }
+
+  /** Focus the Outline view; returns its rows as {text, level}. */
+  async outline() {
+    await this.runCommand('Explorer: Focus on Outline View');
+    const rows = this.page.locator('.outline-pane .monaco-list-row');
+    await rows.first().waitFor({ timeout: 15_000 });
+    return rows.evaluateAll((els) => els.map((e) => ({ text: e.textContent.trim(), level: Number(e.getAttribute('aria-level')) })));
+  }
+
+  /**
+   * Wait for a webview panel (optionally whose tab title matches) and return a FrameLocator on the
+   * extension's HTML: outer iframe (VS Code's host page) → inner #active-frame.
+   */
+  async waitForWebview({ title, timeout = 30_000 } = {}) {
+    if (title) await this.page.locator('.tabs-container .tab.active', { hasText: title }).waitFor({ timeout });
+    const frame = this.page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+    await frame.locator('body').waitFor({ timeout });
+    return frame;
+  }
+
+  async close() {
+    await this.browser?.close().catch(() => {});
+    await this.cs?.stop();
+  }
+}
+
+/** Number of non-transparent pixels of a canvas (0 = nothing painted). */
+export async function paintedPixels(canvas) {
+  return canvas.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++;
+    return n;
+  });
+}
+
+export async function waitUntil(probe, timeoutMs, what) {
+  const end = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
