@@ -3,10 +3,8 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { CaptureSummaryRequest, CaptureSummaryParams, CaptureSummaryResult } from '../../server/src/protocol';
 import { CAPTURE_LANGUAGES } from './languages';
+import { formatBytes } from '../../server/src/analysis/units';
 
-function formatBytes(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
-}
 
 export function registerCaptureStatus(context: vscode.ExtensionContext, client: LanguageClient): void {
   const item = vscode.window.createStatusBarItem('kleak.captureStatus', vscode.StatusBarAlignment.Left, 10);

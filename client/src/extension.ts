@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { startLanguageClient } from './languageClient';
 import { registerShowLocations } from './showLocations';
 import { registerCaptureStatus } from './captureStatus';
+import { registerLargeFileAnalysis } from './largeFiles/largeFileAnalysis';
 import { LanguageClient } from 'vscode-languageclient/node';
 
 let client: LanguageClient | undefined;
@@ -11,6 +12,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = startLanguageClient(context);
   registerShowLocations(context);
   registerCaptureStatus(context, client);
+  registerLargeFileAnalysis(context, client);
   await client.start();
 }
 

@@ -11,6 +11,8 @@ export interface SuspectDto {
   site: string;
   stack: string[];
   line: number;
+  /** 0-based lines of some of its records. */
+  samples?: number[];
 }
 
 export interface CaptureSummaryParams {
@@ -30,6 +32,44 @@ export const CaptureSummaryRequest = {
   method: 'kleak/captureSummary',
 } as const;
 export type CaptureSummaryResult = CaptureSummary | null;
+
+export interface ProblemDto {
+  line: number;
+  severity: string;
+  message: string;
+}
+
+/** `kleak/analyzeFile`: analyse a capture on disk (any size, .gz too) off the server's main loop. */
+export interface AnalyzeFileParams {
+  path: string;
+  /** Skip detection. */
+  format?: string;
+  /** Echoed in progress notifications. */
+  progressId: string;
+}
+
+export interface FileAnalysis {
+  path: string;
+  format: string;
+  records: number;
+  bytes: number;
+  lines: number;
+  suspects: SuspectDto[];
+  /** Problems of the input, 0-based lines, capped. */
+  problems: ProblemDto[];
+  problemCount: number;
+}
+
+export type AnalyzeFileResult = { ok: true; analysis: FileAnalysis } | { ok: false; reason: string };
+
+export const AnalyzeFileRequest = { method: 'kleak/analyzeFile' } as const;
+
+export interface AnalyzeFileProgress {
+  progressId: string;
+  /** Share of the file read, 0..1. */
+  fraction: number;
+}
+export const AnalyzeFileProgressNotification = { method: 'kleak/analyzeFileProgress' } as const;
 
 /** Arguments of the `kleak.showLocations` command that code lenses carry. */
 export interface ShowLocationsArgs {

@@ -8,7 +8,17 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CaptureService } from './captureService';
-import { CaptureSummaryRequest, CaptureSummaryParams, CaptureSummaryResult } from './protocol';
+import {
+  AnalyzeFileParams,
+  AnalyzeFileProgress,
+  AnalyzeFileProgressNotification,
+  AnalyzeFileRequest,
+  AnalyzeFileResult,
+  CaptureSummaryRequest,
+  CaptureSummaryParams,
+  CaptureSummaryResult,
+} from './protocol';
+import { runFileAnalysis } from './fileAnalysisRunner';
 import { diagnostics } from './features/diagnostics';
 import { documentSymbols } from './features/documentSymbols';
 import { foldingRanges } from './features/foldingRanges';
@@ -116,6 +126,13 @@ connection.onRequest(CaptureSummaryRequest.method, (p: CaptureSummaryParams): Ca
   const v = viewOf(p.uri);
   return v ? captureSummary(p.uri, v) : null;
 });
+
+connection.onRequest(AnalyzeFileRequest.method, (p: AnalyzeFileParams, token): Promise<AnalyzeFileResult> =>
+  runFileAnalysis(p, token, (fraction) => {
+    const progress: AnalyzeFileProgress = { progressId: p.progressId, fraction };
+    void connection.sendNotification(AnalyzeFileProgressNotification.method, progress);
+  }),
+);
 
 documents.listen(connection);
 connection.listen();

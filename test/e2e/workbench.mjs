@@ -48,7 +48,6 @@ export class Workbench {
     await context.exposeBinding('__kleakCspViolation', (src, v) => wb.csp.push(`${v.directive} blocked ${v.blocked || '(inline)'} in ${src.frame.url().slice(0, 120)}${v.sample ? `: ${v.sample}` : ''}`));
     await context.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (e) => {
-        // eslint-disable-next-line no-undef
         globalThis.__kleakCspViolation?.({ directive: e.effectiveDirective || e.violatedDirective, blocked: e.blockedURI, sample: e.sample });
       });
     });

@@ -18,6 +18,26 @@ export interface AnalyzeFileOptions {
   /** Force a format instead of detecting it. */
   format?: string;
   signal?: AbortSignal;
+  /** Called as the file is read, with the share of its bytes read so far (0..1). */
+  onProgress?: (fraction: number) => void;
+}
+
+/** Reports progress by the bytes read from disk (for .gz: compressed bytes), about every 1%. */
+async function* withProgress(
+  source: AsyncIterable<Buffer>,
+  stream: { bytesRead: number },
+  size: number,
+  onProgress: ((fraction: number) => void) | undefined,
+): AsyncGenerator<Buffer> {
+  let reported = 0;
+  for await (const chunk of source) {
+    const fraction = Math.min(1, stream.bytesRead / size);
+    if (onProgress && fraction - reported >= 0.01) {
+      reported = fraction;
+      onProgress(fraction);
+    }
+    yield chunk;
+  }
 }
 
 function known(): string {
@@ -45,7 +65,7 @@ export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptio
   const stream = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
   const source = path.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
   const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
-  const lines = readLines(source as AsyncIterable<Buffer>, stats);
+  const lines = readLines(withProgress(source as AsyncIterable<Buffer>, stream, size, options.onProgress), stats);
   try {
     let format = forced;
     const head: string[] = [];

@@ -13,6 +13,9 @@ export interface BacktraceGroup {
   stack: string[];
 }
 
+/** Records listed per suspect for navigation. */
+const MAX_SAMPLES = 20;
+
 export function groupByBacktrace(objects: KmemleakObject[]): BacktraceGroup[] {
   const groups = new Map<string, BacktraceGroup>();
   for (const obj of objects) {
@@ -61,6 +64,7 @@ export function kmemleakSuspects(groups: BacktraceGroup[]): Suspect[] {
       site: groupSite(g),
       stack: g.stack,
       line: g.objects[0].headerLine,
+      samples: g.objects.slice(0, MAX_SAMPLES).map((o) => o.headerLine),
     };
   });
 }

@@ -63,6 +63,8 @@ export interface Suspect {
   stack: string[];
   /** 0-based line of the first record of this suspect. */
   line: number;
+  /** 0-based lines of some records of this suspect (first ones, capped), for navigation. */
+  samples?: number[];
 }
 
 /** Semantic token kinds kleak emits; the server maps them onto the LSP legend. */

@@ -1,5 +1,10 @@
+import { Suspect } from '../analysis/model';
 import { CaptureView } from '../analysis/views/captureView';
-import { CaptureSummary } from '../protocol';
+import { CaptureSummary, SuspectDto } from '../protocol';
+
+export function suspectDto(s: Suspect): SuspectDto {
+  return { ...s, stack: [...s.stack], samples: s.samples && [...s.samples] };
+}
 
 export function captureSummary(uri: string, view: CaptureView): CaptureSummary {
   return {
@@ -7,6 +12,6 @@ export function captureSummary(uri: string, view: CaptureView): CaptureSummary {
     format: view.format,
     records: view.records,
     bytes: view.suspects.reduce((s, x) => s + x.bytes, 0),
-    suspects: view.suspects.map((s) => ({ ...s, stack: [...s.stack] })),
+    suspects: view.suspects.map(suspectDto),
   };
 }
