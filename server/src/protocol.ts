@@ -71,6 +71,58 @@ export interface AnalyzeFileProgress {
 }
 export const AnalyzeFileProgressNotification = { method: 'kleak/analyzeFileProgress' } as const;
 
+/**
+ * `kleak/slabSeries`: the slab/meminfo snapshots of an open series file (or a folder of
+ * snapshot files, by path) as time series, for the slab growth panel. Produced by
+ * server/src/features/slabSeries.ts; consumed by the panel host and the webview.
+ */
+export interface SlabSeriesParams {
+  /** An open document, or a file/folder path on disk (exactly one of the two). */
+  uri?: string;
+  path?: string;
+}
+
+export type SlabVerdict = 'likely-leak' | 'cache' | 'stable';
+
+export interface SlabCacheSeriesDto {
+  name: string;
+  /** Memory of the cache per snapshot in bytes (slabs × pages per slab × page size, or objects × size); null where absent. */
+  bytes: (number | null)[];
+  activeObjects: (number | null)[];
+  totalObjects: (number | null)[];
+  objectSize: number;
+  reclaimable: boolean;
+  verdict: SlabVerdict;
+  reason: string;
+  /** Least-squares growth rate (bytes per second) and its R². */
+  rateBytesPerSecond: number;
+  r2: number;
+  /** Bytes at the last snapshot minus bytes at the first. */
+  growthBytes: number;
+  /** 0-based line of the cache's row in the latest snapshot (-1 when the source is not a document). */
+  line: number;
+}
+
+export interface SlabSeriesDto {
+  /** Where the series came from (uri or path), for titles and links back. */
+  source: string;
+  /** Seconds per snapshot: epoch seconds, or seconds from the first snapshot when `relativeTimes`. */
+  times: number[];
+  relativeTimes: boolean;
+  /** 0-based line where each snapshot starts (-1 when the source is not a document). */
+  snapshotLines: number[];
+  /** Ranked by growth, largest first. */
+  caches: SlabCacheSeriesDto[];
+  /** meminfo fields in bytes per snapshot when present: MemTotal, Slab, SReclaimable, SUnreclaim, VmallocUsed … */
+  meminfo: Record<string, (number | null)[]>;
+  /** Seconds until SUnreclaim reaches MemTotal at the fitted rate; absent when it does not grow. */
+  secondsUntilExhaustion?: number;
+  problems: ProblemDto[];
+}
+
+export const SlabSeriesRequest = { method: 'kleak/slabSeries' } as const;
+export type SlabSeriesResult = SlabSeriesDto | null;
+
 /** Arguments of the `kleak.showLocations` command that code lenses carry. */
 export interface ShowLocationsArgs {
   uri: string;
