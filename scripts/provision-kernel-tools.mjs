@@ -4,9 +4,10 @@
 // systemtap (stap scripts are parsed), bpftrace (scripts are parsed), shellcheck (capture
 // scripts are linted) and kmod (modinfo of the built module).
 //
-// Usage: node scripts/provision-kernel-tools.mjs [--check]
+// Usage: node scripts/provision-kernel-tools.mjs [--check] [--json]
 //   Installs what is missing with apt-get when run as root; otherwise prints the exact command
-//   and exits 1. With --check it only reports (exit 1 when something is missing).
+//   and exits 1. With --check it only reports (exit 1 when something is missing); with --json
+//   it also prints {"missing": [...], "headers": {"version", "dir"}} on a line of its own.
 // Also imported: `ensureKernelTools()` returns the same report object as `kernelTools()`.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,6 +23,7 @@ export const PACKAGES = [
   { pkg: 'bpftrace', present: () => hasCommand('bpftrace') },
   { pkg: 'shellcheck', present: () => hasCommand('shellcheck') },
   { pkg: 'kmod', present: () => hasCommand('modinfo') },
+  { pkg: 'linux-perf', present: () => hasCommand('perf') },
   { pkg: 'make', present: () => hasCommand('make') },
   { pkg: 'gcc', present: () => hasCommand('gcc') },
 ];
@@ -123,6 +125,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const t = Date.now();
   try {
     const r = process.argv.includes('--check') ? kernelTools() : ensureKernelTools();
+    if (process.argv.includes('--json')) console.log(JSON.stringify(r));
     if (r.missing.length) {
       console.error(`[provision-kernel-tools] missing: ${r.missing.join(', ')}; install with: ${installCommand(r.missing)}`);
       process.exit(1);

@@ -85,11 +85,11 @@ export function hasCodeServer() { return fs.existsSync(STAMP) && fs.existsSync(C
 /** Chromium for the UI tests. Throws with the exact install command when it cannot be installed. */
 export function ensureChromium() {
   if (hasChromium()) return CHROMIUM;
-  if (process.env.CHROME_PATH) throw new Error(`CHROME_PATH=${CHROMIUM} does not exist`);
-  if (!isRoot()) {
-    throw new Error(`Chromium is missing (${CHROMIUM}); the UI tests need it. Install it with:\n\n    ${CHROMIUM_INSTALL}\n`);
+  if (!isRoot() || process.env.CHROME_PATH) {
+    const where = process.env.CHROME_PATH ? `CHROME_PATH=${CHROMIUM} does not exist` : `Chromium is missing (${CHROMIUM})`;
+    throw new Error(`${where}; the tests in VS Code need it. Install it with:\n\n    ${CHROMIUM_INSTALL}\n`);
   }
-  withLock(() => { if (!hasChromium()) aptInstall(['chromium'], 'The UI tests'); });
+  withLock(() => { if (!hasChromium()) aptInstall(['chromium'], 'The tests in VS Code'); });
   if (!hasChromium()) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing; run: ${CHROMIUM_INSTALL}`);
   return CHROMIUM;
 }

@@ -1,9 +1,13 @@
-// Activation: start the language server, then let each feature module register itself.
+// Activation: each feature module registers itself; the language server starts once a capture
+// is open (the extension also activates for plain text, to recognise captures saved as .txt).
 import * as vscode from 'vscode';
 import { startLanguageClient } from './languageClient';
 import { registerShowLocations } from './showLocations';
+import { registerLanguageDetection } from './languageDetection';
+import { CAPTURE_LANGUAGES } from './languages';
 import { registerCaptureStatus } from './captureStatus';
 import { registerLargeFileAnalysis } from './largeFiles/largeFileAnalysis';
+import { registerSymbolSources } from './symbolSources';
 import { LanguageClient } from 'vscode-languageclient/node';
 
 let client: LanguageClient | undefined;
@@ -13,10 +17,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerShowLocations(context);
   registerCaptureStatus(context, client);
   registerLargeFileAnalysis(context, client);
-  await client.start();
+  registerSymbolSources(context, client);
+  registerLanguageDetection(context);
+  const startOnCapture = (doc: vscode.TextDocument) => {
+    if ((CAPTURE_LANGUAGES as readonly string[]).includes(doc.languageId)) void client?.start();
+  };
+  context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(startOnCapture));
+  const open = vscode.workspace.textDocuments.find((d) => (CAPTURE_LANGUAGES as readonly string[]).includes(d.languageId));
+  if (open) await client.start();
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop();
+  if (client?.isRunning()) await client.stop();
   client = undefined;
 }

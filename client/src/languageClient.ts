@@ -14,6 +14,8 @@ export function startLanguageClient(context: vscode.ExtensionContext): LanguageC
       { scheme: 'untitled', language },
     ]),
     synchronize: { configurationSection: 'kleak' },
+    // Whether external tools (addr2line, gdb) may run: only in a trusted workspace.
+    initializationOptions: () => ({ trusted: vscode.workspace.isTrusted }),
     middleware: {
       // Definitions in the web source browser cannot open as text documents: open them in
       // the browser and report no in-editor location.

@@ -5,7 +5,8 @@ import { JsonFileReport, humanReport, jsonReport } from './cliReport';
 
 const USAGE = `Usage: kleak analyze FILE... [--json] [--top N] [--format ID]
 
-Analyse kernel memory-leak captures and rank the suspects.
+Analyse kernel memory-leak captures and rank the suspects. A FILE may be a folder
+of slab/meminfo snapshot files: they are read as one series, ordered by time.
   --json        one JSON object per file, in an array (see README "CLI")
   --top N       show only the first N suspects of each file
   --format ID   skip detection (${FORMATS.map((f) => f.id).join(', ')})

@@ -109,6 +109,8 @@ export interface SlabSeriesDto {
   /** Seconds per snapshot: epoch seconds, or seconds from the first snapshot when `relativeTimes`. */
   times: number[];
   relativeTimes: boolean;
+  /** `snapshot` when the capture has no timestamps: `times` are then snapshot numbers and rates are per snapshot. */
+  timeUnit?: 'seconds' | 'snapshot';
   /** 0-based line where each snapshot starts (-1 when the source is not a document). */
   snapshotLines: number[];
   /** Ranked by growth, largest first. */
@@ -122,6 +124,8 @@ export interface SlabSeriesDto {
 
 export const SlabSeriesRequest = { method: 'kleak/slabSeries' } as const;
 export type SlabSeriesResult = SlabSeriesDto | null;
+/** Command of the "Show Slab Growth" code lens over a series; its argument is the document uri. */
+export const SHOW_SLAB_GROWTH_COMMAND = 'kleak.showSlabGrowth';
 
 /** Arguments of the `kleak.showLocations` command that code lenses carry. */
 export interface ShowLocationsArgs {
@@ -131,18 +135,221 @@ export interface ShowLocationsArgs {
 }
 export const SHOW_LOCATIONS_COMMAND = 'kleak.showLocations';
 
-/** Webview ⇄ extension messages (the slab panel). */
-export type HostToWebview = { type: 'init'; title: string };
-export type WebviewToHost = { type: 'ready' } | { type: 'reveal'; line: number };
+// ---- the slab panel: webview ⇄ extension messages ---------------------------------------------
+// Both sides validate every message with the guards below (the webview trusts nothing from the
+// host, the host nothing from the webview); unknown or malformed messages are dropped and logged.
+// Only plain JSON: numbers (never BigInt), strings, booleans, null, arrays and objects.
 
-export function isWebviewToHost(m: unknown): m is WebviewToHost {
-  if (typeof m !== 'object' || m === null) return false;
-  const t = (m as { type?: unknown }).type;
-  if (t === 'ready') return Object.keys(m).length === 1;
-  if (t === 'reveal') return Number.isInteger((m as { line?: unknown }).line) && (m as { line: number }).line >= 0;
+/** One instance of a Prometheus fleet (node_exporter metrics), aligned on `FleetDto.times`. */
+export interface FleetInstanceDto {
+  instance: string;
+  job: string;
+  /** node_memory_<Field>_bytes per point (SUnreclaim, SReclaimable, Slab, VmallocUsed); null where there was no sample. */
+  meminfo: Record<string, (number | null)[]>;
+  /** SUnreclaim: least-squares rate in bytes per second, its R², and last − first. */
+  rateBytesPerSecond: number;
+  r2: number;
+  growthBytes: number;
+  /** Caches from node_slabinfo_* (objects × object size), ranked by growth; empty without the slabinfo collector. */
+  caches: SlabCacheSeriesDto[];
+}
+
+/** A fleet of machines from a Prometheus server (`kleak: Import Slab Metrics from Prometheus`). */
+export interface FleetDto {
+  /** The Prometheus base URL that was queried (credentials removed). */
+  url: string;
+  /** The label matchers added to every query (`kleak.prometheus.selector`), may be empty. */
+  selector: string;
+  /** Epoch seconds of the query_range grid. */
+  times: number[];
+  step: number;
+  /** Ranked by SUnreclaim growth rate, fastest first. */
+  instances: FleetInstanceDto[];
+  /** Whether any instance exported node_slabinfo_* series (node_exporter --collector.slabinfo). */
+  slabinfo: boolean;
+  /** What the user should know: collector off, instances left out, Prometheus warnings. */
+  warnings: string[];
+}
+
+/** What a slab panel shows: enough to rebuild it after a window reload (WebviewPanelSerializer). */
+export type SlabPanelOrigin =
+  | { kind: 'series'; uri?: string; path?: string }
+  | { kind: 'fleet'; url: string; rangeSeconds: number };
+
+/** The webview's own state (acquireVsCodeApi().setState), handed back to the serializer after a reload. */
+export interface SlabPanelState {
+  origin: SlabPanelOrigin;
+  /** Caches charted on request (table selection). */
+  selected: string[];
+  filter: string;
+  sort: { key: string; descending: boolean };
+  /** Fleet mode: the instance shown in detail. */
+  instance?: string;
+}
+
+export type HostToWebview =
+  | { type: 'series'; title: string; origin: SlabPanelOrigin; series: SlabSeriesDto; live: boolean }
+  | { type: 'fleet'; title: string; origin: SlabPanelOrigin; fleet: FleetDto }
+  | { type: 'status'; title: string; message: string; severity: 'info' | 'error' };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  /** Reveal a 0-based line of the panel's capture. */
+  | { type: 'reveal'; line: number }
+  | { type: 'exportCsv'; fileName: string; csv: string }
+  /** `data:image/png;base64,…` of the charts. */
+  | { type: 'exportPng'; fileName: string; dataUrl: string }
+  /** Query the panel's source again (fleet mode). */
+  | { type: 'refresh' };
+
+/** Upper bounds of what the webview may hand to the host. */
+export const WEBVIEW_LIMITS = { csvChars: 64 * 1024 * 1024, pngChars: 48 * 1024 * 1024, name: 1024 } as const;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const hasOnly = (o: Obj, keys: readonly string[]): boolean => Object.keys(o).every((k) => keys.includes(k));
+const isStr = (v: unknown, max: number = WEBVIEW_LIMITS.name): v is string => typeof v === 'string' && v.length <= max;
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isInt = (v: unknown, min = -1): v is number => Number.isInteger(v) && (v as number) >= min;
+function isArrayOf<T>(v: unknown, each: (x: unknown) => x is T, length?: number): v is T[] {
+  if (!Array.isArray(v) || (length !== undefined && v.length !== length)) return false;
+  for (const x of v) if (!each(x)) return false;
+  return true;
+}
+const isNumOrNull = (v: unknown): v is number | null => v === null || isNum(v);
+const isStrItem = (v: unknown): v is string => isStr(v);
+const isIntItem = (v: unknown): v is number => isInt(v);
+const SLAB_VERDICTS: readonly string[] = ['likely-leak', 'cache', 'stable'] satisfies SlabVerdict[];
+/** A file name the webview may propose for an export: no folders, a known extension. */
+const isExportName = (v: unknown, ext: string): v is string =>
+  isStr(v, 200) && v.endsWith(ext) && v.length > ext.length && !/[/\\\0]/.test(v) && !v.startsWith('.');
+
+function isSeriesRecord(v: unknown, length: number): v is Record<string, (number | null)[]> {
+  if (!isObj(v)) return false;
+  for (const [k, a] of Object.entries(v)) if (k.length > 128 || !isArrayOf(a, isNumOrNull, length)) return false;
+  return true;
+}
+
+export function isSlabCacheSeriesDto(v: unknown, length: number): v is SlabCacheSeriesDto {
+  return (
+    isObj(v) && isStr(v.name) && isArrayOf(v.bytes, isNumOrNull, length) && isArrayOf(v.activeObjects, isNumOrNull, length) &&
+    isArrayOf(v.totalObjects, isNumOrNull, length) && isNum(v.objectSize) && typeof v.reclaimable === 'boolean' &&
+    SLAB_VERDICTS.includes(v.verdict as string) && isStr(v.reason, 4096) && isNum(v.rateBytesPerSecond) && isNum(v.r2) &&
+    isNum(v.growthBytes) && isInt(v.line)
+  );
+}
+
+const isProblemDto = (v: unknown): v is ProblemDto => isObj(v) && isInt(v.line) && isStr(v.severity, 32) && isStr(v.message, 4096);
+
+/** A SlabSeriesDto whose per-snapshot arrays all have one entry per snapshot. */
+export function isSlabSeriesDto(v: unknown): v is SlabSeriesDto {
+  if (!isObj(v) || !isStr(v.source, 8192) || !isArrayOf(v.times, isNum) || typeof v.relativeTimes !== 'boolean') return false;
+  const n = v.times.length;
+  return (
+    isArrayOf(v.snapshotLines, isIntItem, n) &&
+    Array.isArray(v.caches) && v.caches.every((c) => isSlabCacheSeriesDto(c, n)) &&
+    isSeriesRecord(v.meminfo, n) &&
+    (v.secondsUntilExhaustion === undefined || isNum(v.secondsUntilExhaustion)) &&
+    isArrayOf(v.problems, isProblemDto)
+  );
+}
+
+export function isFleetDto(v: unknown): v is FleetDto {
+  if (!isObj(v) || !isStr(v.url, 8192) || !isStr(v.selector, 8192) || !isArrayOf(v.times, isNum) || !isNum(v.step)) return false;
+  const n = v.times.length;
+  const isInstance = (i: unknown): i is FleetInstanceDto =>
+    isObj(i) && isStr(i.instance) && isStr(i.job) && isSeriesRecord(i.meminfo, n) && isNum(i.rateBytesPerSecond) && isNum(i.r2) &&
+    isNum(i.growthBytes) && Array.isArray(i.caches) && i.caches.every((c) => isSlabCacheSeriesDto(c, n));
+  return isArrayOf(v.instances, isInstance) && typeof v.slabinfo === 'boolean' && isArrayOf(v.warnings, (w): w is string => isStr(w, 4096));
+}
+
+export function isSlabPanelOrigin(v: unknown): v is SlabPanelOrigin {
+  if (!isObj(v)) return false;
+  if (v.kind === 'series') {
+    return hasOnly(v, ['kind', 'uri', 'path']) && (isStr(v.uri, 8192) !== isStr(v.path, 8192)) &&
+      (v.uri === undefined || isStr(v.uri, 8192)) && (v.path === undefined || isStr(v.path, 8192));
+  }
+  if (v.kind === 'fleet') return hasOnly(v, ['kind', 'url', 'rangeSeconds']) && isStr(v.url, 8192) && isNum(v.rangeSeconds) && v.rangeSeconds > 0;
   return false;
 }
 
+export function isSlabPanelState(v: unknown): v is SlabPanelState {
+  return (
+    isObj(v) && isSlabPanelOrigin(v.origin) && isArrayOf(v.selected, isStrItem) && v.selected.length <= 1000 && isStr(v.filter) &&
+    isObj(v.sort) && isStr(v.sort.key, 64) && typeof v.sort.descending === 'boolean' && (v.instance === undefined || isStr(v.instance))
+  );
+}
+
 export function isHostToWebview(m: unknown): m is HostToWebview {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'init' && typeof (m as { title?: unknown }).title === 'string';
+  if (!isObj(m)) return false;
+  switch (m.type) {
+    case 'series':
+      return isStr(m.title) && isSlabPanelOrigin(m.origin) && typeof m.live === 'boolean' && isSlabSeriesDto(m.series);
+    case 'fleet':
+      return isStr(m.title) && isSlabPanelOrigin(m.origin) && isFleetDto(m.fleet);
+    case 'status':
+      return isStr(m.title) && isStr(m.message, 8192) && (m.severity === 'info' || m.severity === 'error');
+    default:
+      return false;
+  }
+}
+
+export function isWebviewToHost(m: unknown): m is WebviewToHost {
+  if (!isObj(m)) return false;
+  switch (m.type) {
+    case 'ready':
+    case 'refresh':
+      return hasOnly(m, ['type']);
+    case 'reveal':
+      return hasOnly(m, ['type', 'line']) && isInt(m.line, 0);
+    case 'exportCsv':
+      return hasOnly(m, ['type', 'fileName', 'csv']) && isExportName(m.fileName, '.csv') && isStr(m.csv, WEBVIEW_LIMITS.csvChars);
+    case 'exportPng':
+      return (
+        hasOnly(m, ['type', 'fileName', 'dataUrl']) && isExportName(m.fileName, '.png') && isStr(m.dataUrl, WEBVIEW_LIMITS.pngChars) &&
+        m.dataUrl.startsWith('data:image/png;base64,') && /^[A-Za-z0-9+/]*={0,2}$/.test(m.dataUrl.slice('data:image/png;base64,'.length))
+      );
+    default:
+      return false;
+  }
+}
+
+// ---- symbol sources (issue 8) -----------------------------------------------------------------
+
+/** `initializationOptions` the client sends: whether the workspace is trusted (no external tool runs if not). */
+export interface KleakInitializationOptions {
+  trusted?: boolean;
+}
+
+/** `kleak/workspaceTrust` (client → server): the workspace's trust changed. */
+export const WorkspaceTrustNotification = { method: 'kleak/workspaceTrust' } as const;
+export interface WorkspaceTrustParams {
+  trusted: boolean;
+}
+
+export interface SymbolSourceDto {
+  setting: 'vmlinux' | 'moduleSearchPaths' | 'kernelSourceRoot' | 'kallsyms' | 'systemMap';
+  state: 'unset' | 'ok' | 'error';
+  path?: string;
+  detail: string;
+}
+
+export interface SymbolSourcesStatus {
+  trusted: boolean;
+  sources: SymbolSourceDto[];
+  /** Line tools found on PATH, in the order they are tried. */
+  tools: { kind: string; path: string }[];
+  /** Settings that could not be used (not absolute, missing, wrong kind). */
+  errors: string[];
+  /** External tools will run (trusted workspace and a tool found). */
+  runsTools: boolean;
+}
+
+/** `kleak/symbolSources` (client → server): which symbol sources are in use. */
+export const SymbolSourcesRequest = { method: 'kleak/symbolSources' } as const;
+/** `kleak/symbolSourcesChanged` (server → client): sent after settings or trust changed. */
+export const SymbolSourcesChangedNotification = { method: 'kleak/symbolSourcesChanged' } as const;
+
+export function isWorkspaceTrustParams(m: unknown): m is WorkspaceTrustParams {
+  return typeof m === 'object' && m !== null && typeof (m as { trusted?: unknown }).trusted === 'boolean';
 }

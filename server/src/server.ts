@@ -17,8 +17,16 @@ import {
   CaptureSummaryRequest,
   CaptureSummaryParams,
   CaptureSummaryResult,
+  KleakInitializationOptions,
+  SymbolSourcesChangedNotification,
+  SymbolSourcesRequest,
+  SymbolSourcesStatus,
+  WorkspaceTrustNotification,
+  isWorkspaceTrustParams,
 } from './protocol';
 import { runFileAnalysis } from './fileAnalysisRunner';
+import { SlabSeriesParams, SlabSeriesRequest, SlabSeriesResult } from './protocol';
+import { slabSeries } from './features/slabSeries';
 import { diagnostics } from './features/diagnostics';
 import { documentSymbols } from './features/documentSymbols';
 import { foldingRanges } from './features/foldingRanges';
@@ -31,15 +39,23 @@ import { references } from './features/references';
 import { workspaceSymbols } from './features/workspaceSymbols';
 import { captureSummary } from './features/captureSummary';
 import { DEFAULT_SOURCE_LINK_SETTINGS, SourceLinkSettings } from './features/sourceLinks';
+import { SymbolService } from './symbolService';
+import { inlayHints } from './features/inlayHints';
+import { withSymbolHover } from './features/symbolHover';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const service = new CaptureService();
 let settings: SourceLinkSettings = DEFAULT_SOURCE_LINK_SETTINGS;
 let canPullConfiguration = false;
+// Symbol sources (issue 8): no external tool runs until the client says the workspace is trusted.
+const symbols = new SymbolService(false);
+let canRefreshInlayHints = false;
 
 connection.onInitialize((params) => {
   canPullConfiguration = params.capabilities.workspace?.configuration === true;
+  canRefreshInlayHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
+  symbols.setTrusted((params.initializationOptions as KleakInitializationOptions | undefined)?.trusted === true);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -52,6 +68,7 @@ connection.onInitialize((params) => {
       definitionProvider: true,
       referencesProvider: true,
       workspaceSymbolProvider: true,
+      inlayHintProvider: { resolveProvider: false },
     },
     serverInfo: { name: 'kleak' },
   };
@@ -71,6 +88,33 @@ async function refreshSettings(): Promise<void> {
     sourceUrlTemplate: typeof c?.sourceUrlTemplate === 'string' && c.sourceUrlTemplate ? c.sourceUrlTemplate : DEFAULT_SOURCE_LINK_SETTINGS.sourceUrlTemplate,
     kernelVersion: typeof c?.kernelVersion === 'string' ? c.kernelVersion : '',
   };
+  symbols.configure(c as Record<string, unknown> | null);
+  symbolSourcesChanged();
+}
+
+/** Tell the client (status bar) and re-ask inlay hints after settings or trust changed. */
+function symbolSourcesChanged(): void {
+  void symbols.status().then((s) => connection.sendNotification(SymbolSourcesChangedNotification.method, s));
+  if (canRefreshInlayHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
+}
+
+connection.onNotification(WorkspaceTrustNotification.method, (p: unknown) => {
+  if (isWorkspaceTrustParams(p) && symbols.setTrusted(p.trusted)) symbolSourcesChanged();
+});
+connection.onRequest(SymbolSourcesRequest.method, (): Promise<SymbolSourcesStatus> => symbols.status());
+
+/** The symbolisation of an open capture (empty when no symbol source is configured). */
+async function symbolsOf(uri: string, token?: { isCancellationRequested: boolean; onCancellationRequested: (f: () => void) => unknown }) {
+  const v = viewOf(uri);
+  const doc = documents.get(uri);
+  if (!v || !doc || !symbols.active) return undefined;
+  const abort = new AbortController();
+  token?.onCancellationRequested(() => abort.abort());
+  try {
+    return await symbols.resolve(uri, doc.version, v, doc.getText(), abort.signal);
+  } catch {
+    return undefined;
+  }
 }
 
 connection.onDidChangeConfiguration(() => {
@@ -87,6 +131,7 @@ documents.onDidOpen((e) => publish(e.document));
 documents.onDidChangeContent((e) => publish(e.document));
 documents.onDidClose((e) => {
   service.close(e.document.uri);
+  symbols.forget(e.document.uri);
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
@@ -100,9 +145,17 @@ connection.onFoldingRanges((p) => {
   const v = viewOf(p.textDocument.uri);
   return v ? foldingRanges(v) : [];
 });
-connection.onHover((p) => {
+connection.onHover(async (p, token) => {
   const v = viewOf(p.textDocument.uri);
-  return v ? hover(v, p.position) : null;
+  if (!v) return null;
+  const base = hover(v, p.position);
+  const s = await symbolsOf(p.textDocument.uri, token);
+  return s ? withSymbolHover(base, v, p.position, s) : base;
+});
+connection.languages.inlayHint.on(async (p, token) => {
+  const v = viewOf(p.textDocument.uri);
+  const s = v && (await symbolsOf(p.textDocument.uri, token));
+  return v && s ? inlayHints(v, p.range, s) : [];
 });
 connection.languages.semanticTokens.on((p) => {
   const v = viewOf(p.textDocument.uri);
@@ -112,13 +165,13 @@ connection.onCodeLens((p) => {
   const v = viewOf(p.textDocument.uri);
   return v ? codeLenses(p.textDocument.uri, v) : [];
 });
-connection.onDocumentLinks(async (p) => {
+connection.onDocumentLinks(async (p, token) => {
   const v = viewOf(p.textDocument.uri);
-  return v ? documentLinks(v, settings) : [];
+  return v ? documentLinks(v, settings, await symbolsOf(p.textDocument.uri, token)) : [];
 });
-connection.onDefinition((p) => {
+connection.onDefinition(async (p, token) => {
   const v = viewOf(p.textDocument.uri);
-  return v ? definition(v, p.position, settings) : [];
+  return v ? definition(v, p.position, settings, await symbolsOf(p.textDocument.uri, token)) : [];
 });
 connection.onReferences((p) => references(service, p.textDocument.uri, p.position));
 connection.onWorkspaceSymbol((p) => workspaceSymbols(service, p.query));
@@ -133,6 +186,8 @@ connection.onRequest(AnalyzeFileRequest.method, (p: AnalyzeFileParams, token): P
     void connection.sendNotification(AnalyzeFileProgressNotification.method, progress);
   }),
 );
+
+connection.onRequest(SlabSeriesRequest.method, (p: SlabSeriesParams): Promise<SlabSeriesResult> => slabSeries(service, p));
 
 documents.listen(connection);
 connection.listen();

@@ -40,7 +40,7 @@ export async function journeyOpenCapture(wb) {
     let tokens = [];
     await waitUntil(async () => {
       tokens = await wb.lineTokens(needle);
-      const t = tokens.find((x) => x.text.includes(needle) || needle.includes(x.text.trim()) && x.text.trim().length > 3);
+      const t = tokens.find((x) => x.text.includes(needle));
       return t && t.color !== fg && !/\bmtk1\b/.test(t.cls);
     }, 10_000, `"${needle}" to be coloured (default ${fg}); tokens: ${JSON.stringify(tokens)}`);
   };
@@ -92,15 +92,17 @@ export async function journeyGenerateStapScript(wb, { label = 'kleak: Generate d
   await wb.screenshot('journey2-stap-script');
 }
 
-/** Journey 3: view slab growth in a side panel: a webview with a chart.js canvas that is painted. */
+/**
+ * Journey 3: view slab growth in a side panel: a webview with a chart.js canvas that is painted.
+ * (Pass the slab capture the panel is for as `capture` once samples/ has one.)
+ */
 export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', title = /slab/i, capture = CAPTURE } = {}) {
   await wb.openFile(capture);
   await wb.runCommand(label);
   const frame = await wb.waitForWebview({ title });
   const canvas = frame.locator('canvas').first();
   await canvas.waitFor({ timeout: 30_000 });
-  let painted = 0;
-  await waitUntil(async () => (painted = await paintedPixels(canvas)) > 1000, 15_000, 'the chart to be painted');
+  await waitUntil(async () => (await paintedPixels(canvas)) > 1000, 15_000, 'the chart to be painted (> 1000 non-transparent pixels)');
   const csp = await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   assert.match(csp ?? '', /script-src[^;]*'nonce-/, 'the webview restricts scripts to a nonce');
   await wb.screenshot('journey3-slab-panel');

@@ -27,14 +27,8 @@ export async function runUiTests({ vsix = defaultVsix(), grep } = {}) {
   fs.rmSync(ARTIFACTS, { recursive: true, force: true });
   const journeys = JOURNEYS.filter(([name]) => !grep || name.includes(grep));
   const results = [];
-  let wb;
-  try {
-    wb = await Workbench.launch({ vsix });
-    console.log(`# ui: code-server up in ${wb.cs.startMs} ms, workbench ready in ${wb.readyMs} ms (log ${path.relative(ROOT, wb.cs.logFile)})`);
-  } catch (e) {
-    await wb?.close();
-    throw e;
-  }
+  const wb = await Workbench.launch({ vsix });
+  console.log(`# ui: code-server up in ${wb.cs.startMs} ms, workbench ready in ${wb.readyMs} ms (log ${path.relative(ROOT, wb.cs.logFile)})`);
   // the first journey also answers for anything logged or requested while the workbench loaded
   let mark = { csp: 0, offline: 0 };
   try {

@@ -24,8 +24,20 @@ export class Workbench {
    * Start a fresh code-server on a copy of `workspace` with `vsix` installed, and open it in Chromium.
    * @param {{vsix: string, workspace?: string, waitForFile?: string}} o
    */
-  static async launch({ vsix, workspace = path.join(ROOT, 'samples'), waitForFile = 'README.md' }) {
+  static async launch(options) {
     const wb = new Workbench();
+    try {
+      await wb.#launch(options);
+      return wb;
+    } catch (e) {
+      if (wb.page) await wb.screenshot('FAILED-launch').catch(() => {});
+      await wb.close();
+      throw e;
+    }
+  }
+
+  async #launch({ vsix, workspace = path.join(ROOT, 'samples'), waitForFile = 'README.md' }) {
+    const wb = this;
     ensureCodeServer();
     const executablePath = ensureChromium();
     wb.runDir = freshRunDir('ui');
@@ -59,7 +71,6 @@ export class Workbench {
     await wb.explorerRow(waitForFile).waitFor({ timeout: 60_000 });
     wb.readyMs = Date.now() - t;
     await wb.selfCheckCspDetector();
-    return wb;
   }
 
   /** Prove the CSP watch is not blind: an inline script the workbench's CSP must refuse, seen by both channels. */
@@ -212,6 +223,7 @@ export class Workbench {
   async close() {
     await this.browser?.close().catch(() => {});
     await this.cs?.stop();
+    this.browser = this.cs = undefined;
   }
 }
 

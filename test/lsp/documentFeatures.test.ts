@@ -54,6 +54,7 @@ describe('document features on real captures', () => {
             assert.ok(contains(c.range, c.selectionRange), `${c.name}: selectionRange inside range`);
             const r = recs.find((x) => x.headerLine === c.selectionRange.start.line)!;
             assert.equal(textAt(f.lines, c.selectionRange), r.headerText);
+            assert.deepEqual(c.range.end, { line: r.endLine, character: f.lines[r.endLine].length }, `${c.name}: range ends with its last line`);
             assert.match(c.detail ?? '', new RegExp(`^${r.size} bytes`));
           }
         }
@@ -64,6 +65,19 @@ describe('document features on real captures', () => {
       const syms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', doc(get(FIXTURES.nvme)));
       assert.deepEqual(syms.map((s) => [s.name, s.children?.length]), [['blk_iolatency_init', 3]]);
       assert.equal(syms[0].detail, '3 objects · 576 B');
+    });
+
+    it('a record cut right after its header (kmemleak_07 cut one line earlier): selectionRange still inside range', async () => {
+      const m = get(FIXTURES.mips);
+      const last = records(m.lines).at(-1)!;
+      const text = m.lines.slice(0, last.headerLine + 1).join('\n') + '\n';
+      const uri = 'untitled:cut-after-header.kmemleak';
+      await client.open(uri, text);
+      const syms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
+      const all = syms.flatMap((s) => [s, ...(s.children ?? [])]);
+      const obj = all.find((s) => s.name === `0x${last.address}`);
+      assert.ok(obj, 'the cut object is in the outline');
+      for (const s of all) assert.ok(contains(s.range, s.selectionRange), `${s.name}: selectionRange inside range`);
     });
 
     it('kmemleak_01: the group is named after the inlined zr364xx_board_init, not the vmalloc frames', async () => {

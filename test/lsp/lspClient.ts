@@ -244,6 +244,13 @@ export function fixture(name: string): Fixture {
   return { name, uri: pathToFileURL(file).href, text, lines: text.split(/\r?\n/) };
 }
 
+/** Position of the first occurrence of `needle` on `line` (fails loudly if absent). */
+export function positionOf(lines: string[], line: number, needle: string): { line: number; character: number } {
+  const character = lines[line].indexOf(needle);
+  if (character < 0) throw new Error(`"${needle}" not on line ${line}: ${lines[line]}`);
+  return { line, character };
+}
+
 /** `unreferenced object 0x… (size N)` headers of a capture, read from its text. */
 export function headers(lines: string[]): { line: number; character: number; address: string; size: number }[] {
   const out: { line: number; character: number; address: string; size: number }[] = [];
@@ -252,13 +259,6 @@ export function headers(lines: string[]): { line: number; character: number; add
     if (m) out.push({ line, character: m.index, address: m[1], size: Number(m[2]) });
   });
   return out;
-}
-
-/** Position of the first occurrence of `needle` on `line` (fails loudly if absent). */
-export function positionOf(lines: string[], line: number, needle: string): { line: number; character: number } {
-  const character = lines[line].indexOf(needle);
-  if (character < 0) throw new Error(`"${needle}" not on line ${line}: ${lines[line]}`);
-  return { line, character };
 }
 
 /** The line (0-based) of the first line containing `needle` at or after `from`. */

@@ -38,9 +38,7 @@ function checkName(value: string, what: string, whole: RegExp, char: RegExp, rul
 
 /** A kernel function or module name (C identifier). */
 export function validateIdentifier(value: string, what = 'function name'): string | undefined {
-  const msg = checkName(value, what, IDENTIFIER, /[A-Za-z0-9_]/, 'only letters, digits and "_" are allowed, not starting with a digit');
-  if (msg) return msg;
-  return undefined;
+  return checkName(value, what, IDENTIFIER, /[A-Za-z0-9_]/, 'only letters, digits and "_" are allowed, not starting with a digit');
 }
 
 /** A slab cache name. */
@@ -87,9 +85,9 @@ export const FILTER_FIELDS = ['call_site', 'ptr', 'bytes_req', 'bytes_alloc', 'g
 export function validateFtraceFilter(value: string): string | undefined {
   if (value.length === 0) return undefined;
   if (value.length > 256) return 'The filter is longer than 256 characters.';
-  const bad = firstBadCharacter(value, /[A-Za-z0-9_ ()=!<>&|"x.:-]/);
+  const bad = firstBadCharacter(value, /[A-Za-z0-9_ ()=!<>&|".:-]/);
   if (bad) return `The filter contains ${bad}: use fields, numbers, "quoted cache names", comparisons (== != < <= > >= &), && || and parentheses.`;
-  const TOKEN = /\s*(?:(\d+|0x[0-9a-fA-F]+)|("[A-Za-z0-9_.:-]*")|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|<|>|&&|\|\||&)|([()]))/y;
+  const TOKEN = /\s*(?:(0x[0-9a-fA-F]+|\d+)|("[A-Za-z0-9_.:-]*")|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|<|>|&&|\|\||&)|([()]))/y;
   type Kind = 'num' | 'str' | 'field' | 'op' | 'logic' | '(' | ')';
   const tokens: { kind: Kind; text: string }[] = [];
   let pos = 0;

@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { CaptureFormat, FORMATS, detectFormat, formatById } from './formats/registry';
 import { CaptureView } from './views/captureView';
 import { LineStats, MAX_LINE_CHARS, readLines } from './lineReader';
+import { analyzeSnapshotFolder } from './snapshotFolder';
 
 /** How much of the head of a file may be read to recognise its format. */
 export const DETECT_MAX_LINES = 5000;
@@ -48,7 +49,8 @@ export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptio
   let size: number;
   try {
     const st = await fs.stat(path);
-    if (st.isDirectory()) return { ok: false, reason: 'is a directory, not a capture file' };
+    // A folder is a series of slab/meminfo snapshot files (or says why it is not).
+    if (st.isDirectory()) return analyzeSnapshotFolder(path, options);
     size = st.size;
     await fs.access(path, fs.constants.R_OK);
   } catch (e) {

@@ -63,6 +63,17 @@ export function grewSteadily(series: number[]): boolean {
   return series[series.length - 1] > series[0];
 }
 
+/**
+ * Growth that makes a leak likely: steady over the series (every value present), and either
+ * seen over three dumps or more, or by at least `minShare` of the first value over two.
+ */
+export function steadyGrowth(series: (number | undefined)[], minShare = 0.1): boolean {
+  if (series.some((v) => v === undefined)) return false;
+  const s = series as number[];
+  if (!grewSteadily(s)) return false;
+  return s.length >= 3 || s[s.length - 1] - s[0] >= minShare * s[0];
+}
+
 /** One capture as the comparison sees it: its ranked suspects (CLI/LSP shape). */
 export interface ComparedCapture {
   name: string;

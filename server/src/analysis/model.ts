@@ -78,7 +78,11 @@ export type TokenKind =
   | 'number'
   | 'keyword'
   | 'file'
-  | 'prefix';
+  | 'prefix'
+  /** A slab cache name (slabinfo, slabtop) or a buddyinfo zone. */
+  | 'cache'
+  /** A /proc/meminfo field name. */
+  | 'field';
 
 export interface Token {
   line: number;

@@ -337,7 +337,8 @@ export class SnapshotSeriesParser {
   private slabinfoMajor: number | undefined;
   private maxPageNeed = 0;
   private foreign = { count: 0, first: -1 };
-  private emptyMarkers = { count: 0, first: -1 };
+  private emptyMarkers = { count: 0, first: -1, last: -1 };
+  private readonly cutsIn = new Map<Snapshot, number>();
   private denied = 0;
 
   push(rawLine: string): void {
@@ -388,13 +389,15 @@ export class SnapshotSeriesParser {
     this.markTruncatedTail();
     if (this.emptyMarkers.count > 0) {
       const n = this.emptyMarkers.count;
-      const last = this.emptyMarkers.first >= 0 && snapshots.every((s) => s.startLine < this.emptyMarkers.first);
+      const lastSnap = snapshots[snapshots.length - 1];
+      const tail = !lastSnap || this.emptyMarkers.last > lastSnap.endLine;
       this.problems.push({
-        range: range(this.emptyMarkers.first, 0, 0),
+        range: range(n === 1 ? this.emptyMarkers.last : this.emptyMarkers.first, 0, 0),
         severity: 'information',
-        message: last && n === 1
-          ? 'The capture ends with a timestamp and no snapshot after it: the recording stopped there.'
-          : `${n} timestamps have no snapshot after them (a read failed or the recording stopped); they are skipped.`,
+        message:
+          n === 1 && tail
+            ? 'The capture ends with a timestamp and no snapshot after it: the recording stopped there.'
+            : `${n} timestamps have no snapshot after them (a read failed${tail ? ', and the last one ends the capture' : ''}); they are skipped.`,
         code: 'empty-snapshot',
       });
     }
@@ -499,13 +502,10 @@ export class SnapshotSeriesParser {
     const mi = parseMeminfoLine(text);
     if (mi) {
       if (mi.kind === 'table') {
-        this.opening('meminfo', line);
+        if (mi.header) this.opening('meminfo', line);
+        else this.columnHeader('meminfo', line);
       } else {
         const f = mi.field;
-        if (f.key === 'MemTotal' && this.open && this.open.state.meminfo !== 0 && !this.open.keys.meminfo.has('MemTotal') && this.open.keys.meminfo.size > 0) {
-          // MemTotal opens /proc/meminfo: fields before it in this block belong to an earlier dump.
-          this.opening('meminfo', line);
-        }
         const o = this.row('meminfo', f.key, line);
         let s = this.fields.get(f.key);
         if (!s) {
@@ -609,13 +609,6 @@ export class SnapshotSeriesParser {
 
   /** Close the open snapshot and open the next; a separator gives it its time and label. */
   private startSnapshot(line: number, sep?: Separator): void {
-    if (this.open && !this.open.content) {
-      // Nothing came since the last separator: a timestamp without a snapshot.
-      if (this.open.snap.labelRange) {
-        if (this.emptyMarkers.count++ === 0 || sep) this.emptyMarkers.first = this.open.snap.labelRange.start.line;
-      }
-      this.open = undefined;
-    }
     this.close();
     const start = sep ? line : (this.promptLine ?? line);
     this.open = {
@@ -645,14 +638,18 @@ export class SnapshotSeriesParser {
     this.open = undefined;
     if (!o) return;
     if (!o.content) {
-      if (o.snap.labelRange && this.emptyMarkers.count++ === 0) this.emptyMarkers.first = o.snap.labelRange.start.line;
-      else if (o.snap.labelRange) this.emptyMarkers.first = Math.min(this.emptyMarkers.first, o.snap.labelRange.start.line);
+      // A timestamp and nothing after it (a read that failed, or the end of a killed recording).
+      if (o.snap.labelRange) {
+        const at = o.snap.labelRange.start.line;
+        if (this.emptyMarkers.count++ === 0) this.emptyMarkers.first = at;
+        this.emptyMarkers.last = at;
+      }
       return;
     }
     if (!o.snap.label) o.snap.label = `snapshot ${o.snap.index + 1}`;
     this.snapshots.push(o.snap);
     this.problems.push(...o.cuts);
-    (o.snap as Snapshot & { cuts?: number }).cuts = o.cuts.length;
+    if (o.cuts.length > 0) this.cutsIn.set(o.snap, o.cuts.length);
   }
 
   /**
@@ -666,14 +663,15 @@ export class SnapshotSeriesParser {
     const short: string[] = [];
     for (const kind of KINDS) {
       const before = snaps.slice(0, -1).map((s) => s.rows[kind]).filter((n) => n > 0);
-      if (before.length < 2 || last.rows[kind] === 0 && kind !== 'slabinfo' && kind !== 'slabtop') continue;
+      // A kind the last snapshot lacks counts only if (nearly) every snapshot before had it.
+      if (before.length < 2 || (last.rows[kind] === 0 && before.length < 0.8 * (snaps.length - 1))) continue;
       const typical = before.sort((a, b) => a - b)[Math.floor(before.length / 2)];
       if (typical >= 2 && last.rows[kind] < typical * 0.9) short.push(`${last.rows[kind]} of about ${typical} ${kind} rows`);
     }
     if (short.length === 0) return;
     last.truncated = true;
     // The cut line of that snapshot, if any, is part of the same story: one problem, not two.
-    const cutCount = (last as Snapshot & { cuts?: number }).cuts ?? 0;
+    const cutCount = this.cutsIn.get(last) ?? 0;
     if (cutCount > 0) {
       const inLast = (p: Problem) => p.code === 'cut-line' && p.range.start.line >= last.startLine && p.range.start.line <= last.endLine;
       for (let i = this.problems.length - 1; i >= 0; i--) if (inLast(this.problems[i])) this.problems.splice(i, 1);
@@ -900,18 +898,18 @@ export function mergeSeries(parts: SeriesPart[]): SnapshotSeries {
   };
 }
 
-type Columnar = { snap: number[] } & Record<string, unknown>;
+type Columnar = { snap: number[] };
+const asRecord = (x: Columnar) => x as unknown as Record<string, unknown>;
 
 /** Append the entries of `from` (snapshot indices of part `pi`) with merged snapshot indices. */
 function appendMapped<T extends Columnar>(to: T, from: T, pi: number, mapping: Map<string, number>): void {
-  const keys = Object.keys(from).filter((k) => Array.isArray(from[k]));
+  const src = asRecord(from);
+  const dst = asRecord(to);
+  const keys = Object.keys(src).filter((k) => Array.isArray(src[k]));
   for (let i = 0; i < from.snap.length; i++) {
     const m = mapping.get(`${pi}:${from.snap[i]}`);
     if (m === undefined) continue; // a truncated or skipped snapshot
-    for (const k of keys) {
-      const v = k === 'snap' ? m : (from[k] as unknown[])[i];
-      (to[k] as unknown[]).push(v);
-    }
+    for (const k of keys) (dst[k] as unknown[]).push(k === 'snap' ? m : (src[k] as unknown[])[i]);
   }
 }
 
@@ -919,10 +917,11 @@ function appendMapped<T extends Columnar>(to: T, from: T, pi: number, mapping: M
 function sortBySnap<T extends Columnar>(s: T): T {
   const order = s.snap.map((_, i) => i).sort((a, b) => s.snap[a] - s.snap[b] || a - b);
   const keep = order.filter((i, j) => j === 0 || s.snap[i] !== s.snap[order[j - 1]]);
-  const out = { ...s } as T;
-  for (const k of Object.keys(s)) {
-    const v = s[k];
-    if (Array.isArray(v)) (out as Record<string, unknown>)[k] = keep.map((i) => v[i]);
+  const src = asRecord(s);
+  const out: Record<string, unknown> = { ...src };
+  for (const k of Object.keys(src)) {
+    const v = src[k];
+    if (Array.isArray(v)) out[k] = keep.map((i) => v[i]);
   }
-  return out;
+  return out as unknown as T;
 }

@@ -1,5 +1,6 @@
-/** 1536 → "1.5 KiB"; exact bytes below 1 KiB. */
+/** 1536 → "1.5 KiB"; exact bytes below 1 KiB; a shrink (negative) keeps its sign: "−2.00 MiB". */
 export function formatBytes(bytes: number): string {
+  if (bytes < 0) return `−${formatBytes(-bytes)}`;
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes / 1024;

@@ -4,6 +4,7 @@ import { SHOW_LOCATIONS_COMMAND, ShowLocationsArgs } from '../protocol';
 
 export function codeLenses(uri: string, view: CaptureView): CodeLens[] {
   return view.lenses.map((l) => {
+    if (l.command) return { range: l.range, command: { title: l.title, command: l.command, arguments: [uri] } };
     const args: ShowLocationsArgs = {
       uri,
       position: l.range.start,

@@ -1,14 +1,16 @@
 import { Location, Position } from 'vscode-languageserver';
 import { CaptureView } from '../analysis/views/captureView';
+import { DocumentSymbols } from '../symbolService';
 import { frameAt } from './frameAt';
-import { SourceLinkSettings, sourceUrl } from './sourceLinks';
+import { SourceLinkSettings } from './sourceLinks';
+import { frameTarget } from './symbolLinks';
 
 /**
- * Go to definition of a frame: its kernel source. Until local symbol resolution exists the
- * target is the web source browser; the client opens http(s) locations externally.
+ * Go to definition of a frame: the local source line when symbolisation found it, else the
+ * web source browser (the client opens http(s) locations externally).
  */
-export function definition(view: CaptureView, pos: Position, settings: SourceLinkSettings): Location[] {
+export function definition(view: CaptureView, pos: Position, settings: SourceLinkSettings, symbols?: DocumentSymbols): Location[] {
   const hit = frameAt(view, pos);
-  const url = hit && sourceUrl(hit.frame, settings);
-  return url ? [{ uri: url, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }] : [];
+  const t = hit && frameTarget(hit.frame, symbols?.frames.get(hit.frame), settings);
+  return t ? [{ uri: t.uri, range: { start: { line: t.line, character: 0 }, end: { line: t.line, character: 0 } } }] : [];
 }

@@ -14,6 +14,8 @@ const TYPES: Record<TokenKind, string> = {
   keyword: 'keyword',
   file: 'sourceLocation',
   prefix: 'logPrefix',
+  cache: 'slabCache',
+  field: 'property',
 };
 
 const TOKEN_TYPES = [...new Set(Object.values(TYPES))];

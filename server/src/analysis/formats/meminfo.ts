@@ -19,7 +19,7 @@ export interface MeminfoField {
 export type MeminfoLine =
   | { kind: 'field'; field: MeminfoField; spans: Span[] }
   /** 2.4 table lines: recognised and highlighted, the `Key: N kB` fields below them carry the data. */
-  | { kind: 'table'; spans: Span[] };
+  | { kind: 'table'; header: boolean; spans: Span[] };
 
 /** Fields of /proc/meminfo across kernel versions (mm/show_mem.c, fs/proc/meminfo.c). */
 export const MEMINFO_FIELDS = new Set([
@@ -84,12 +84,12 @@ export function parseMeminfoLine(line: string): MeminfoLine | undefined {
     }
     // 2.4 table rows: "Mem:  261496832 255176704 …", "Swap: …".
     if ((keyCol.text === 'Mem:' || keyCol.text === 'Swap:') && k === 0 && cols.length >= 4 && cols.slice(1).every((c) => uint(c) !== undefined)) {
-      return { kind: 'table', spans: [{ character: keyCol.start, length: keyCol.end - keyCol.start - 1, kind: 'field' }, ...cols.slice(1).map((c) => span(c, 'size'))] };
+      return { kind: 'table', header: false, spans: [{ character: keyCol.start, length: keyCol.end - keyCol.start - 1, kind: 'field' }, ...cols.slice(1).map((c) => span(c, 'size'))] };
     }
   }
   // 2.4 table header: "        total:    used:    free:  shared: buffers:  cached:".
   if (cols[0].text === 'total:' && cols.length >= 3 && cols[1].text === 'used:' && cols.every((c) => c.text.endsWith(':'))) {
-    return { kind: 'table', spans: [{ character: cols[0].start, length: cols[cols.length - 1].end - cols[0].start, kind: 'prefix' }] };
+    return { kind: 'table', header: true, spans: [{ character: cols[0].start, length: cols[cols.length - 1].end - cols[0].start, kind: 'prefix' }] };
   }
   return undefined;
 }

@@ -2,6 +2,12 @@
 import { CaptureView, FormatId } from '../views/captureView';
 import { KmemleakParser } from './kmemleak';
 import { kmemleakView } from '../views/kmemleakView';
+import { SnapshotSeriesParser } from '../snapshotSeries';
+import { slabSeriesView } from '../views/slabSeriesView';
+import { isSlabinfoSignature } from './slabinfo';
+import { isSlabtopSignature } from './slabtop';
+import { isMeminfoSignature } from './meminfo';
+import { isBuddyinfoSignature } from './buddyinfo';
 
 /** Consumes a capture line by line; `finish` gives the view. */
 export interface CaptureAnalyzer {
@@ -31,7 +37,26 @@ export const FORMATS: CaptureFormat[] = [
       return { push: (l) => parser.push(l), finish: () => kmemleakView(parser.finish()) };
     },
   },
+  // Slab and memory snapshots: one series parser reads all four (recorders mix them in one file);
+  // the format only names what the file is. buddyinfo shares the meminfo language.
+  slabFormat('slabinfo', 'slabinfo', '/proc/slabinfo snapshot', isSlabinfoSignature),
+  slabFormat('slabtop', 'slabtop', 'slabtop output', isSlabtopSignature),
+  slabFormat('meminfo', 'meminfo', '/proc/meminfo snapshot', isMeminfoSignature),
+  slabFormat('buddyinfo', 'meminfo', '/proc/buddyinfo snapshot', isBuddyinfoSignature),
 ];
+
+function slabFormat(id: FormatId, languageId: string, label: string, signature: (line: string) => boolean): CaptureFormat {
+  return {
+    id,
+    languageId,
+    label,
+    signature,
+    create: () => {
+      const parser = new SnapshotSeriesParser();
+      return { push: (l) => parser.push(l), finish: () => slabSeriesView(parser.finish(), id) };
+    },
+  };
+}
 
 export function formatById(id: string): CaptureFormat | undefined {
   return FORMATS.find((f) => f.id === id || f.languageId === id);

@@ -99,7 +99,8 @@ export function parseSlabinfoLine(line: string, major?: number): SlabinfoLine | 
     };
   }
 
-  if (nums.length < 5 || slabdata < 0 || uint(cols[slabdata + 1]) === undefined || uint(cols[slabdata + 2]) === undefined) {
+  // All three slabdata numbers: a row cut inside num_slabs would otherwise read as a smaller number.
+  if (nums.length < 5 || slabdata < 0 || [1, 2, 3].some((k) => uint(cols[slabdata + k]) === undefined)) {
     return rowLike(cols) ? cut(cols, spans, line) : undefined;
   }
   const [activeObjs, numObjs, objSize, objPerSlab, pagesPerSlab] = nums;

@@ -2,7 +2,7 @@
 // providers and the CLI read only this, so a new format needs no new provider.
 import { Frame, Position, Problem, Range, Suspect, Token } from '../model';
 
-export type FormatId = 'kmemleak';
+export type FormatId = 'kmemleak' | 'slub-debug' | 'vmallocinfo' | 'page-owner' | 'allocinfo' | 'bcc-memleak' | 'slabinfo' | 'slabtop' | 'meminfo' | 'buddyinfo';
 
 export interface RelatedLocation {
   range: Range;
@@ -42,6 +42,8 @@ export interface Lens {
   title: string;
   /** Where the lens leads: the records it summarises. */
   locations: Range[];
+  /** A command to run instead (with the document uri as its argument), e.g. `kleak.showSlabGrowth`. */
+  command?: string;
 }
 
 export interface CaptureView {

@@ -63,10 +63,13 @@ export class ForeignLines {
 
 const VERDICT_ORDER: Record<Verdict, number> = { 'likely-leak': 0, 'possible-leak': 1, transient: 2, cache: 3, stable: 4 };
 
-/** Rank suspects: leaks before the rest, then bytes, then count, then position. */
-export function rankSuspects(list: Omit<Suspect, 'rank'>[]): Suspect[] {
+/**
+ * Rank suspects: leaks before the rest, then by `weight` (bytes unless given: growth when the
+ * capture has several dumps), then bytes, count and position.
+ */
+export function rankSuspects<T extends Omit<Suspect, 'rank'>>(list: T[], weight: (s: T) => number = (s) => s.bytes): (T & { rank: number })[] {
   return list
-    .sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.bytes - a.bytes || b.count - a.count || a.line - b.line)
+    .sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || weight(b) - weight(a) || b.bytes - a.bytes || b.count - a.count || a.line - b.line)
     .map((s, i) => ({ ...s, rank: i + 1 }));
 }
 
@@ -74,7 +77,7 @@ export function lineStart(line: number): Range {
   return { start: { line, character: 0 }, end: { line, character: 0 } };
 }
 
-/** `sym+0x10/0x80` → `sym`; used where a printed location names a function. */
+/** Capture text made safe for Markdown hovers. */
 export function md(text: string): string {
   return text.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`);
 }

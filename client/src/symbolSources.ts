@@ -1,0 +1,196 @@
+// Symbol sources on the client side: tells the server when the workspace becomes trusted
+// (external tools such as addr2line only run in a trusted workspace), shows which sources are
+// in use in a status bar item, and offers "kleak: Configure Symbol Sources" to pick them.
+import * as vscode from 'vscode';
+import { LanguageClient } from 'vscode-languageclient/node';
+import {
+  SymbolSourceDto,
+  SymbolSourcesChangedNotification,
+  SymbolSourcesRequest,
+  SymbolSourcesStatus,
+  WorkspaceTrustNotification,
+  WorkspaceTrustParams,
+} from '../../server/src/protocol';
+import { CAPTURE_LANGUAGES } from './languages';
+
+export const CONFIGURE_SYMBOL_SOURCES_COMMAND = 'kleak.configureSymbolSources';
+
+const LABELS: Record<SymbolSourceDto['setting'], string> = {
+  vmlinux: 'vmlinux',
+  moduleSearchPaths: 'modules',
+  kernelSourceRoot: 'source',
+  kallsyms: 'kallsyms',
+  systemMap: 'System.map',
+};
+
+/** `$(…) vmlinux · modules · kallsyms` and its tooltip, from the server's status. */
+export function describeStatus(s: SymbolSourcesStatus): { text: string; tooltip: vscode.MarkdownString } {
+  const used = s.sources.filter((x) => x.state === 'ok').map((x) => LABELS[x.setting]);
+  const broken = s.sources.some((x) => x.state === 'error') || s.errors.length > 0;
+  const icon = !s.trusted ? '$(shield)' : broken ? '$(warning)' : '$(symbol-method)';
+  const text = `${icon} ${used.length ? used.join(' · ') : 'no symbol sources'}`;
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown('**kleak symbol sources**\n\n');
+  for (const x of s.sources) {
+    const mark = x.state === 'ok' ? '$(check)' : x.state === 'error' ? '$(error)' : '$(circle-slash)';
+    md.appendMarkdown(`${mark} \`kleak.${x.setting}\`: `);
+    md.appendText(`${x.path ? `${x.path} — ` : ''}${x.detail}`);
+    md.appendMarkdown('\n\n');
+  }
+  for (const e of s.errors) {
+    md.appendMarkdown('$(error) ');
+    md.appendText(e);
+    md.appendMarkdown('\n\n');
+  }
+  if (!s.trusted) md.appendMarkdown('$(shield) The workspace is not trusted: no external tool (addr2line, gdb) runs; only kallsyms/System.map lookups are done.\n\n');
+  else if (s.tools.length === 0) md.appendMarkdown('$(warning) No addr2line, llvm-addr2line or gdb on PATH: frames cannot be resolved to lines.\n\n');
+  else md.appendMarkdown(`Lines from \`${s.tools[0].kind}\`${s.tools.length > 1 ? ` (fallbacks: ${s.tools.slice(1).map((t) => `\`${t.kind}\``).join(', ')})` : ''}.\n\n`);
+  md.appendMarkdown('Click to configure.');
+  return { text, tooltip: md };
+}
+
+export function registerSymbolSources(context: vscode.ExtensionContext, client: LanguageClient): void {
+  const item = vscode.window.createStatusBarItem('kleak.symbolSources', vscode.StatusBarAlignment.Left, 9);
+  item.name = 'kleak symbol sources';
+  item.command = CONFIGURE_SYMBOL_SOURCES_COMMAND;
+  context.subscriptions.push(item);
+  let status: SymbolSourcesStatus | undefined;
+
+  const render = () => {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!status || !doc || !(CAPTURE_LANGUAGES as readonly string[]).includes(doc.languageId)) {
+      item.hide();
+      return;
+    }
+    const { text, tooltip } = describeStatus(status);
+    item.text = text;
+    item.tooltip = tooltip;
+    item.show();
+  };
+  const refresh = async () => {
+    try {
+      await client.start();
+      status = await client.sendRequest<SymbolSourcesStatus>(SymbolSourcesRequest.method);
+    } catch {
+      status = undefined;
+    }
+    render();
+  };
+
+  client.onNotification(SymbolSourcesChangedNotification.method, (s: SymbolSourcesStatus) => {
+    status = s;
+    render();
+  });
+  context.subscriptions.push(
+    vscode.window.onDidChangeActiveTextEditor(render),
+    // Trust can be granted during a session (never revoked without a reload).
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      const p: WorkspaceTrustParams = { trusted: true };
+      void client.sendNotification(WorkspaceTrustNotification.method, p);
+    }),
+    vscode.commands.registerCommand(CONFIGURE_SYMBOL_SOURCES_COMMAND, () => configureSymbolSources(status)),
+  );
+  void refresh();
+}
+
+type Pick = vscode.QuickPickItem & { run: () => Promise<void> };
+
+/** Where settings go: the workspace when it is open and trusted, else the user settings. */
+function target(): vscode.ConfigurationTarget {
+  return vscode.workspace.workspaceFolders?.length && vscode.workspace.isTrusted ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+}
+
+async function set(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('kleak').update(key, value, target());
+}
+
+async function pickFile(title: string, folders: boolean, many = false): Promise<string[] | undefined> {
+  const uris = await vscode.window.showOpenDialog({
+    title,
+    canSelectFiles: !folders,
+    canSelectFolders: folders,
+    canSelectMany: many,
+    openLabel: 'Use',
+  });
+  return uris?.filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+}
+
+export async function configureSymbolSources(status: SymbolSourcesStatus | undefined): Promise<void> {
+  const cfg = vscode.workspace.getConfiguration('kleak');
+  const current = (key: string) => {
+    const v = cfg.get<unknown>(key);
+    if (Array.isArray(v)) return v.length ? v.join(', ') : 'not set';
+    return typeof v === 'string' && v ? v : 'not set';
+  };
+  const state = (setting: SymbolSourceDto['setting']) => status?.sources.find((s) => s.setting === setting)?.detail;
+  const file = (key: string, title: string) => async () => {
+    const p = await pickFile(title, false);
+    if (p?.[0]) await set(key, p[0]);
+  };
+  const picks: Pick[] = [
+    {
+      label: '$(file-binary) vmlinux',
+      description: current('vmlinux'),
+      detail: state('vmlinux') ?? 'A vmlinux with debug info (CONFIG_DEBUG_INFO), e.g. from the -dbg package',
+      run: file('vmlinux', 'vmlinux with debug info'),
+    },
+    {
+      label: '$(folder-library) Add module search folder…',
+      description: current('moduleSearchPaths'),
+      detail: state('moduleSearchPaths') ?? 'Folders searched for <module>.ko and <module>.ko.debug (e.g. /lib/modules/<version>, /usr/lib/debug)',
+      run: async () => {
+        const p = await pickFile('Folders with kernel modules (.ko, .ko.debug)', true, true);
+        if (!p?.length) return;
+        const list = cfg.get<string[]>('moduleSearchPaths') ?? [];
+        await set('moduleSearchPaths', [...new Set([...list, ...p])]);
+      },
+    },
+    {
+      label: '$(folder) Kernel source root',
+      description: current('kernelSourceRoot'),
+      detail: 'A local kernel tree: links open its files at the resolved line',
+      run: async () => {
+        const p = await pickFile('Kernel source tree', true);
+        if (p?.[0]) await set('kernelSourceRoot', p[0]);
+      },
+    },
+    {
+      label: '$(list-flat) kallsyms file',
+      description: current('kallsyms'),
+      detail: state('kallsyms') ?? 'A /proc/kallsyms captured at the same boot as the capture: bare addresses become symbols',
+      run: file('kallsyms', 'A captured /proc/kallsyms'),
+    },
+  ];
+  if (process.platform === 'linux') {
+    picks.push({
+      label: "$(pulse) Use this machine's /proc/kallsyms",
+      detail: 'Right when the capture comes from this boot of this machine (needs root to see addresses)',
+      run: () => set('kallsyms', '/proc/kallsyms'),
+    });
+  }
+  picks.push(
+    {
+      label: '$(map) System.map',
+      description: current('systemMap'),
+      detail: state('systemMap') ?? 'The System.map of the kernel (no module symbols, no KASLR offset)',
+      run: file('systemMap', 'System.map'),
+    },
+    {
+      label: '$(clear-all) Clear all symbol sources',
+      run: async () => {
+        for (const key of ['vmlinux', 'moduleSearchPaths', 'kernelSourceRoot', 'kallsyms', 'systemMap']) await set(key, undefined);
+      },
+    },
+  );
+  const chosen = await vscode.window.showQuickPick(picks, {
+    title: 'kleak: Configure Symbol Sources',
+    placeHolder: vscode.workspace.isTrusted ? 'Pick a symbol source to set' : 'Untrusted workspace: sources are saved in your user settings; no tool runs until you trust it',
+    matchOnDescription: true,
+  });
+  if (!chosen) return;
+  try {
+    await chosen.run();
+  } catch (e) {
+    void vscode.window.showErrorMessage(`kleak: could not save the setting: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Idempotent provisioning of a real Prometheus and node_exporter for the fleet-view test
+// (test/unit/client/slabPanel/prometheusLive.test.ts): Debian's `prometheus` and
+// `prometheus-node-exporter` packages. Only the binaries are used: the test starts both itself
+// on 127.0.0.1 with temporary storage, so the packages' own services are not started on install
+// (a policy-rc.d that refuses service starts is put in place for the install if there is none).
+//
+// Usage: node scripts/provision-prometheus.mjs [--check]
+//   Installs what is missing with apt-get when run as root; otherwise prints the exact command and
+//   exits 1. With --check it only reports (exit 1 when something is missing).
+// Also imported: `ensurePrometheus()` returns `{ prometheus, nodeExporter }` (absolute paths).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const log = (m) => console.log(`[provision-prometheus] ${m}`);
+const POLICY_RC_D = '/usr/sbin/policy-rc.d';
+
+/** Debian packages and the binary each provides. */
+export const PACKAGES = [
+  { pkg: 'prometheus', bin: 'prometheus' },
+  { pkg: 'prometheus-node-exporter', bin: 'prometheus-node-exporter' },
+];
+
+/** Absolute path of an executable on PATH (or in the sbin folders), or undefined. */
+export function which(bin) {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/usr/sbin', '/sbin', '/bin'];
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = path.join(d, bin);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/** What is there and what is missing. */
+export function prometheusTools() {
+  const missing = PACKAGES.filter((p) => !which(p.bin)).map((p) => p.pkg);
+  return { missing, prometheus: which('prometheus'), nodeExporter: which('prometheus-node-exporter') };
+}
+
+export function installCommand(pkgs) {
+  return `sudo apt-get update && sudo apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
+}
+
+/** Installs what is missing (root only). Throws with the exact command when it cannot. */
+export function ensurePrometheus() {
+  const before = prometheusTools();
+  if (!before.missing.length) return before;
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `the fleet-view test needs a real Prometheus and node_exporter: ${before.missing.join(', ')} missing. Install them with:\n\n    ${installCommand(before.missing)}\n`,
+    );
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
+  // Keep the packages' services from starting: the test runs its own instances on free ports.
+  let ownPolicy = false;
+  if (!fs.existsSync(POLICY_RC_D)) {
+    fs.writeFileSync(POLICY_RC_D, '#!/bin/sh\n# kleak provision-prometheus: no service starts during this install\nexit 101\n', { mode: 0o755 });
+    ownPolicy = true;
+  }
+  try {
+    const t0 = Date.now();
+    log('$ apt-get update -qq');
+    execFileSync('apt-get', [...lock, 'update', '-qq'], { stdio: 'inherit', env });
+    const t1 = Date.now();
+    log(`apt-get update: ${((t1 - t0) / 1000).toFixed(1)} s`);
+    const args = [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...before.missing];
+    log(`$ apt-get ${args.join(' ')}`);
+    execFileSync('apt-get', args, { stdio: 'inherit', env });
+    log(`apt-get install ${before.missing.join(' ')}: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  } finally {
+    if (ownPolicy) fs.rmSync(POLICY_RC_D, { force: true });
+  }
+  const after = prometheusTools();
+  if (after.missing.length) {
+    throw new Error(`apt-get ran but these are still missing: ${after.missing.join(', ')}; run: ${installCommand(after.missing)}`);
+  }
+  return after;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const t = Date.now();
+  try {
+    const r = process.argv.includes('--check') ? prometheusTools() : ensurePrometheus();
+    if (r.missing.length) {
+      console.error(`[provision-prometheus] missing: ${r.missing.join(', ')}; install with: ${installCommand(r.missing)}`);
+      process.exit(1);
+    }
+    log(`ready in ${((Date.now() - t) / 1000).toFixed(1)} s: ${r.prometheus}, ${r.nodeExporter}`);
+  } catch (e) {
+    console.error(`[provision-prometheus] ${e.message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,516 @@
+// What perf script and ftrace captures have in common: kmem events (kmalloc, kmem_cache_alloc,
+// kfree, mm_page_alloc, …) with printed fields, optional call chains, and a collector that turns
+// them into a ledger of outstanding objects grouped by normalised stack. The two parsers only
+// recognise their own line syntax and hand events here.
+import { Frame, Problem, Range, Severity, Token, TokenKind, range } from './model';
+import { AddressSpace, Ledger, LedgerResult } from './ledger';
+import { suspectKeyIndex } from './stacks';
+import { baseSymbol } from './symbols';
+
+export type EventRole = 'alloc' | 'free' | 'other';
+
+export interface EventKind {
+  role: EventRole;
+  space: AddressSpace;
+  /** Page events: size is PAGE_SIZE << order. */
+  pages?: boolean;
+}
+
+const KINDS: Record<string, EventKind> = {
+  kmalloc: { role: 'alloc', space: 'slab' },
+  kmalloc_node: { role: 'alloc', space: 'slab' },
+  kmem_cache_alloc: { role: 'alloc', space: 'slab' },
+  kmem_cache_alloc_node: { role: 'alloc', space: 'slab' },
+  kfree: { role: 'free', space: 'slab' },
+  kmem_cache_free: { role: 'free', space: 'slab' },
+  mm_page_alloc: { role: 'alloc', space: 'page', pages: true },
+  mm_page_free: { role: 'free', space: 'page', pages: true },
+  mm_page_free_batched: { role: 'free', space: 'page', pages: true },
+  percpu_alloc_percpu: { role: 'alloc', space: 'percpu' },
+  percpu_free_percpu: { role: 'free', space: 'percpu' },
+};
+const OTHER: EventKind = { role: 'other', space: 'slab' };
+
+/**
+ * Role of an event by name: `kmem:kmalloc`, `kmalloc`, `probe:kmem_cache_alloc`,
+ * `probe_foo:my_alloc`, `p_kmem_cache_alloc_0`. Known kmem/percpu tracepoints by name; probes
+ * by whether their name says alloc or free.
+ */
+export function classifyEvent(name: string): EventKind {
+  const colon = name.indexOf(':');
+  const subsystem = colon >= 0 ? name.slice(0, colon) : '';
+  const base = colon >= 0 ? name.slice(colon + 1) : name;
+  const known = KINDS[base];
+  if (known && (subsystem === '' || subsystem === 'kmem' || subsystem === 'percpu' || isProbeSubsystem(subsystem))) return known;
+  if (subsystem === '' || isProbeSubsystem(subsystem)) {
+    if (/free/i.test(base)) return { role: 'free', space: 'slab' };
+    if (/alloc/i.test(base)) return { role: 'alloc', space: 'slab' };
+  }
+  return OTHER;
+}
+
+function isProbeSubsystem(s: string): boolean {
+  return s === 'probe' || s.startsWith('probe_') || s === 'kprobes' || s === 'kprobe' || s === 'fprobes';
+}
+
+// ---- field values -----------------------------------------------------------------------------
+
+/**
+ * A pointer as printed (`0xffff888102caf3c0`, `000000009fdf3923` hashed, `c147dd20`, `(null)`,
+ * `(nil)`, `0x0`) → a numeric key: its low 52 bits, exact in a double and unique for kernel
+ * addresses. `null` for a NULL pointer, undefined when it is not a pointer.
+ */
+export function pointerKey(text: string): number | null | undefined {
+  if (text === '(null)' || text === '(nil)') return null;
+  let s = text.startsWith('0x') || text.startsWith('0X') ? text.slice(2) : text;
+  if (s.length === 0 || s.length > 16 || !/^[0-9a-fA-F]+$/.test(s)) return undefined;
+  if (s.length > 13) s = s.slice(s.length - 13);
+  const v = parseInt(s, 16);
+  return v === 0 ? null : v;
+}
+
+/** A page frame number as printed by mm_page_alloc/free (`pfn=1493252` or `pfn=0x21ac7e`). */
+export function pfnKey(text: string): number | undefined {
+  if (/^0x[0-9a-fA-F]{1,13}$/.test(text)) return parseInt(text.slice(2), 16);
+  if (/^\d{1,15}$/.test(text)) return Number(text);
+  return undefined;
+}
+
+const DIGITS = /^\d{1,15}$/;
+
+export function sizeValue(text: string | undefined): number {
+  return text !== undefined && DIGITS.test(text) ? Number(text) : NaN;
+}
+
+/**
+ * A call site as printed: `sock_alloc_inode+0x1e`, `__fput+0x141/0x2a0` (%pS), `ffffffff8784d10c`,
+ * `c104deff` (hex), or perf trace's signed decimal `-2124873685`. Returns the grouping key
+ * (base function or `0x…` address) and the symbol when there is one.
+ */
+export function callSiteOf(text: string): { key: string; symbol?: string } | undefined {
+  if (text.length === 0 || text.length > 256) return undefined;
+  if (/^-\d{1,20}$/.test(text)) {
+    const hex = (BigInt.asUintN(64, BigInt(text))).toString(16);
+    return { key: `0x${hex}` };
+  }
+  const plus = text.indexOf('+');
+  const sym = plus > 0 ? text.slice(0, plus) : text;
+  if (/^(?:0x)?[0-9a-fA-F]{6,16}$/.test(sym) && /\d/.test(sym)) {
+    return { key: `0x${sym.replace(/^0x/, '').toLowerCase()}` };
+  }
+  if (!/^[A-Za-z_.$][\w.$]*$/.test(sym)) return undefined;
+  return { key: baseSymbol(sym), symbol: sym };
+}
+
+export interface FieldHit {
+  value: string;
+  /** Column of the value in the line. */
+  at: number;
+}
+
+/**
+ * `key=value` in the printed fields of an event, from column `from`. The key must start a field
+ * (after a space, `(` or at `from`). Values end at a space; `ptr=  (null)` (old kernels pad
+ * NULL pointers) and quoted values (`name="kmalloc-4096"`) are read whole.
+ */
+export function readField(text: string, key: string, from: number): FieldHit | undefined {
+  const needle = `${key}=`;
+  let at = text.indexOf(needle, from);
+  while (at >= 0) {
+    const before = at === from ? ' ' : text[at - 1];
+    if (before === ' ' || before === '(' || before === '\t') break;
+    at = text.indexOf(needle, at + 1);
+  }
+  if (at < 0) return undefined;
+  let v = at + needle.length;
+  if (text.charCodeAt(v) === 32) {
+    // `ptr=  (null)`: padding before a parenthesised value.
+    let w = v;
+    while (text.charCodeAt(w) === 32) w++;
+    if (text[w] === '(') v = w;
+  }
+  if (text[v] === '"') {
+    const close = text.indexOf('"', v + 1);
+    if (close > v) return { value: text.slice(v + 1, close), at: v + 1 };
+  }
+  let end = text.indexOf(' ', v);
+  if (end < 0) end = text.length;
+  return { value: text.slice(v, end), at: v };
+}
+
+/**
+ * perf trace's argument syntax: `kmem:kmalloc(call_site: -2124873685, ptr: 0xffff…, name: "filp")`.
+ * Returns the value of `key` within the parenthesised arguments starting at `from`.
+ */
+export function readArg(text: string, key: string, from: number): FieldHit | undefined {
+  const needle = `${key}: `;
+  let at = text.indexOf(needle, from);
+  while (at >= 0) {
+    const before = text[at - 1];
+    if (before === '(' || before === ' ') break;
+    at = text.indexOf(needle, at + 1);
+  }
+  if (at < 0) return undefined;
+  let v = at + needle.length;
+  if (text[v] === '"') {
+    const close = text.indexOf('"', v + 1);
+    if (close > v) return { value: text.slice(v + 1, close), at: v + 1 };
+    v++;
+  }
+  let end = v;
+  while (end < text.length) {
+    const c = text[end];
+    if (c === ',' || c === ')' || c === ' ') break;
+    end++;
+  }
+  return { value: text.slice(v, end), at: v };
+}
+
+// ---- stacks -----------------------------------------------------------------------------------
+
+/** Stack groups kept before new distinct stacks fold into their suspect function's group. */
+export const MAX_GROUPS = 50_000;
+
+export interface StackGroup {
+  id: number;
+  /** Normalised stack (allocator and tracer frames stripped), innermost first. */
+  stack: string[];
+  /** Frames that were stripped on top of it (allocator, tracer). */
+  stripped: string[];
+  /** The stack is only the event's call site: the capture had no call chain for it. */
+  fromCallSite: boolean;
+  /** Distinct stacks beyond MAX_GROUPS were folded into this group by suspect function. */
+  folded: boolean;
+  /** First cache name (`name=`) and call site seen, and event name. */
+  cache?: string;
+  otherCaches: boolean;
+  callSite?: string;
+  event?: string;
+}
+
+export class StackTable {
+  readonly groups: StackGroup[] = [];
+  private readonly bySignature = new Map<string, number>();
+
+  /** The group of a captured stack (frame keys, innermost first). */
+  group(keys: readonly string[], fromCallSite: boolean): number {
+    const s = keys.length > 0 ? suspectKeyIndex(keys) : -1;
+    const stack = s >= 0 ? keys.slice(s) : ['(unknown)'];
+    let signature = (fromCallSite ? 'site\n' : 'stack\n') + stack.join('\n');
+    let id = this.bySignature.get(signature);
+    if (id !== undefined) return id;
+    let folded = false;
+    if (this.groups.length >= MAX_GROUPS) {
+      signature = `folded\n${stack[0]}`;
+      id = this.bySignature.get(signature);
+      if (id !== undefined) return id;
+      folded = true;
+    }
+    id = this.groups.length;
+    this.groups.push({
+      id,
+      stack: folded ? [stack[0]] : stack,
+      stripped: s > 0 ? keys.slice(0, s) : [],
+      fromCallSite,
+      folded,
+      otherCaches: false,
+    });
+    this.bySignature.set(signature, id);
+    return id;
+  }
+}
+
+// ---- the collector ----------------------------------------------------------------------------
+
+export interface TraceOptions {
+  /** Keep only events at or after this timestamp (seconds, as printed in the capture). */
+  since?: number;
+  /** Keep only events at or before this timestamp. */
+  until?: number;
+  /**
+   * Keep what an editor needs (tokens, frames, folds, per-event details for hovers) for the
+   * head of the capture. Off for files analysed from disk: only the ledger and aggregates.
+   */
+  detail?: boolean;
+}
+
+/** Lines for which tokens, frames and folds are kept (the editor's view; files stream without). */
+export const DETAIL_LINES = 200_000;
+/** Events whose details (pairing, sizes, ages) are kept for hovers. */
+export const DETAIL_EVENTS = 200_000;
+/** Problems kept per kind; the rest are counted in one summary problem. */
+export const PROBLEMS_PER_CODE = 100;
+
+/** A parsed event on its way to the ledger. */
+export interface ParsedEvent {
+  line: number;
+  endLine: number;
+  name: string;
+  kind: EventKind;
+  /** Seconds; NaN when the capture prints no time. */
+  ts: number;
+  /** Pointer key; null for NULL; undefined when the event prints none. */
+  ptr: number | null | undefined;
+  ptrText?: string;
+  bytes: number;
+  requested: number;
+  cache?: string;
+  callSite?: string;
+  callSiteKey?: string;
+  comm?: string;
+  pid?: number;
+  cpu?: number;
+  /** Kernel frames of its call chain, innermost first (empty: none printed). */
+  keys: string[];
+  /** A group already known (the parsers' block cache), instead of `keys`. */
+  group?: number;
+  /** Range of the event's header for diagnostics. */
+  headerRange: Range;
+  /** Lines of its call chain, when printed apart from the header (ftrace `<stack trace>`). */
+  stackLines?: [number, number];
+}
+
+export type EventFate = 'outstanding' | 'freed' | 'lost-free' | 'paired' | 'unmatched' | 'null' | 'unpaired';
+
+/** What a hover tells about one event (kept for the first DETAIL_EVENTS events in detail mode). */
+export interface EventInfo {
+  seq: number;
+  line: number;
+  endLine: number;
+  headerRange: Range;
+  name: string;
+  role: 'alloc' | 'free';
+  ts: number;
+  ptrText?: string;
+  bytes: number;
+  requested: number;
+  cache?: string;
+  comm?: string;
+  pid?: number;
+  cpu?: number;
+  callSite?: string;
+  group: number;
+  fate: EventFate;
+  /** Sequence number of the paired free (for an allocation) or allocation (for a free); -1 if none. */
+  partner: number;
+  stackLines?: [number, number];
+}
+
+export interface TraceFacts {
+  lines: number;
+  /** kmem events seen (allocations and frees), before the time window. */
+  events: number;
+  /** Events kept by the time window (all when there is none). */
+  inWindow: number;
+  outsideWindow: number;
+  /** Events of other kinds (other tracepoints, syscalls) that were skipped. */
+  otherEvents: number;
+  /** Allocation/free events printed with a call chain, and without one. */
+  withChain: number;
+  withoutChain: number;
+  /** Events the tracer reported lost, and where. */
+  lostEvents: number;
+  lostAt: number[];
+  /** The capture aggregates identical events (perf report): counts are of distinct lines. */
+  aggregated: boolean;
+  window?: { since?: number; until?: number };
+}
+
+export interface TraceCapture {
+  facts: TraceFacts;
+  ledger: LedgerResult;
+  groups: StackGroup[];
+  problems: Problem[];
+  tokens: Token[];
+  frames: { frame: Frame; group: number; suspect: boolean }[];
+  folds: { startLine: number; endLine: number }[];
+  events: EventInfo[];
+  detail: boolean;
+}
+
+export class TraceCollector {
+  readonly detail: boolean;
+  readonly stacks = new StackTable();
+  private readonly ledger: Ledger;
+  private readonly problems: Problem[] = [];
+  private readonly problemCounts = new Map<string, { count: number; first: number; message: string }>();
+  readonly tokens: Token[] = [];
+  readonly frames: { frame: Frame; group: number; suspect: boolean }[] = [];
+  readonly folds: { startLine: number; endLine: number }[] = [];
+  private readonly events: EventInfo[] = [];
+  private seq = 0;
+  readonly facts: TraceFacts = {
+    lines: 0,
+    events: 0,
+    inWindow: 0,
+    outsideWindow: 0,
+    otherEvents: 0,
+    withChain: 0,
+    withoutChain: 0,
+    lostEvents: 0,
+    lostAt: [],
+    aggregated: false,
+  };
+
+  constructor(private readonly options: TraceOptions = {}) {
+    this.detail = options.detail !== false;
+    if (options.since !== undefined || options.until !== undefined) this.facts.window = { since: options.since, until: options.until };
+    this.ledger = new Ledger(
+      this.detail
+        ? {
+            paired: (a, f) => this.settle(a, 'freed', f, 'paired'),
+            lostFree: (a, r) => this.settle(a, 'lost-free', r),
+            unmatched: (f) => this.settle(f, 'unmatched', -1),
+          }
+        : {},
+    );
+  }
+
+  private settle(seq: number, fate: EventFate, partner: number, partnerFate?: EventFate): void {
+    const e = this.events[seq];
+    if (e) {
+      e.fate = fate;
+      e.partner = partner;
+    }
+    if (partnerFate && partner >= 0) {
+      const p = this.events[partner];
+      if (p) {
+        p.fate = partnerFate;
+        p.partner = seq;
+      }
+    }
+  }
+
+  /** Keep tokens, frames and folds for this line? */
+  keeps(line: number): boolean {
+    return this.detail && line < DETAIL_LINES;
+  }
+
+  token(line: number, character: number, length: number, kind: TokenKind): void {
+    if (length > 0 && this.keeps(line)) this.tokens.push({ line, character, length, kind });
+  }
+
+  fold(startLine: number, endLine: number): void {
+    if (endLine > startLine && this.keeps(endLine)) this.folds.push({ startLine, endLine });
+  }
+
+  /** A problem of the input; after PROBLEMS_PER_CODE of a kind, the rest are only counted. */
+  problem(code: string, severity: Severity, r: Range, message: string, summary?: (n: number) => string): void {
+    const c = this.problemCounts.get(code);
+    if (!c) this.problemCounts.set(code, { count: 1, first: r.start.line, message: summary ? summary(0) : '' });
+    else c.count++;
+    if (!c || c.count <= PROBLEMS_PER_CODE) this.problems.push({ range: r, severity, message, code });
+    else if (summary) c.message = summary(c.count - PROBLEMS_PER_CODE);
+  }
+
+  /** `CPU:1 [LOST 124 EVENTS]`, `PERF_RECORD_LOST lost 4`, `# Total Lost Samples: 2549`. */
+  lost(line: number, count: number, r: Range, what: string): void {
+    this.facts.lostEvents += count;
+    if (this.facts.lostAt.length < PROBLEMS_PER_CODE) this.facts.lostAt.push(line);
+    this.problem(
+      'lost-events',
+      'warning',
+      r,
+      `${what}: ${count} event${count === 1 ? '' : 's'} lost here. Frees among them leave objects looking outstanding, allocations among them make frees look unmatched.`,
+    );
+  }
+
+  other(): void {
+    this.facts.otherEvents++;
+  }
+
+  /** Group of an event: its call chain, or its call site when it has none. */
+  groupOf(e: ParsedEvent): number {
+    if (e.group !== undefined) return e.group;
+    if (e.keys.length > 0) return this.stacks.group(e.keys, false);
+    return this.stacks.group(e.callSiteKey ? [e.callSiteKey] : [], true);
+  }
+
+  /** An allocation or free event, complete with its call chain. Returns its group (allocations; -1 otherwise). */
+  event(e: ParsedEvent): number {
+    const f = this.facts;
+    f.events++;
+    const o = this.options;
+    if ((o.since !== undefined || o.until !== undefined) && !(e.ts >= (o.since ?? -Infinity) && e.ts <= (o.until ?? Infinity))) {
+      f.outsideWindow++;
+      return -1;
+    }
+    f.inWindow++;
+    const chained = e.keys.length > 0 || (e.group !== undefined && !this.stacks.groups[e.group].fromCallSite);
+    if (chained) f.withChain++;
+    else f.withoutChain++;
+    const group = e.kind.role === 'alloc' ? this.groupOf(e) : -1;
+    if (group >= 0) {
+      const g = this.stacks.groups[group];
+      if (g.event === undefined) g.event = e.name;
+      if (g.callSite === undefined && e.callSite !== undefined) g.callSite = e.callSite;
+      if (e.cache !== undefined) {
+        if (g.cache === undefined) g.cache = e.cache;
+        else if (g.cache !== e.cache) g.otherCaches = true;
+      }
+    }
+    const seq = this.seq++;
+    if (this.detail && seq < DETAIL_EVENTS && e.kind.role !== 'other') {
+      this.events.push({
+        seq,
+        line: e.line,
+        endLine: e.endLine,
+        headerRange: e.headerRange,
+        name: e.name,
+        role: e.kind.role,
+        ts: e.ts,
+        ptrText: e.ptrText,
+        bytes: e.bytes,
+        requested: e.requested,
+        cache: e.cache,
+        comm: e.comm,
+        pid: e.pid,
+        cpu: e.cpu,
+        callSite: e.callSite,
+        group,
+        fate: e.kind.role === 'alloc' ? (e.ptr === undefined ? 'unpaired' : 'outstanding') : e.ptr === null ? 'null' : 'unmatched',
+        partner: -1,
+        stackLines: e.stackLines,
+      });
+    }
+    if (e.kind.role === 'alloc') {
+      if (e.ptr === undefined || e.ptr === null) this.ledger.allocUnpaired(group, e.ts, e.bytes, e.requested, e.line);
+      else this.ledger.alloc(group, e.kind.space, e.ptr, e.ts, e.bytes, e.requested, e.line, seq);
+    } else if (e.kind.role === 'free') {
+      this.ledger.free(e.kind.space, e.ptr === null ? undefined : e.ptr, e.ts, seq);
+      if (e.ptr === undefined) {
+        this.problem('free-without-pointer', 'hint', e.headerRange, `This ${e.name} event prints no pointer: it cannot be paired with an allocation.`);
+      }
+    }
+    return group;
+  }
+
+  finish(lines: number): TraceCapture {
+    this.facts.lines = lines;
+    for (const [code, c] of this.problemCounts) {
+      if (c.count > PROBLEMS_PER_CODE && c.message) {
+        this.problems.push({ range: range(c.first, 0, 0), severity: 'information', message: c.message, code: `${code}-more` });
+      }
+    }
+    const ledger = this.ledger.result();
+    const outstanding = new Set<number>();
+    if (this.detail) for (const s of this.ledger.outstandingSeqs()) outstanding.add(s);
+    for (const e of this.events) if (e.role === 'alloc' && e.fate === 'outstanding' && !outstanding.has(e.seq)) e.fate = 'unpaired';
+    return {
+      facts: this.facts,
+      ledger,
+      groups: this.stacks.groups,
+      problems: this.problems,
+      tokens: this.tokens,
+      frames: this.frames,
+      folds: this.folds,
+      events: this.events,
+      detail: this.detail,
+    };
+  }
+}
+
+/** Range of a whole line's text, for problems at a line. */
+export function textRange(line: number, text: string, from = 0): Range {
+  return range(line, Math.min(from, text.length), text.length);
+}

@@ -1,0 +1,422 @@
+// Every generated artifact, checked by the real tool it is written for:
+//   kmem_test modules: built with make + gcc against Debian's kernel headers, modinfo;
+//   stap scripts: stap -p1 (parse) against the installed headers' version, and -p2 (probe
+//     resolution) for the tracepoint script — -p2 of kernel.function probes needs debuginfo;
+//   bpftrace scripts: bpftrace -d (parse, semantic check and code generation against this
+//     kernel's tracepoints), then a real run on this kernel;
+//   capture scripts: bash -n and shellcheck, then real runs of the ftrace, perf, slab recorder
+//     and drop_caches scripts here (the SLUB, perf probe and kmemleak scripts where this kernel
+//     allows, and their refusal with the documented reason where it does not).
+// The tools come from scripts/provision-kernel-tools.mjs (apt-get as root, run in before()).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SCAFFOLD_KINDS, generateScaffold } from '../../../client/src/scaffold/templates/index';
+import { ScaffoldResult } from '../../../client/src/scaffold/templates/types';
+import { ScaffoldInputError } from '../../../client/src/scaffold/validate';
+import { REPO_ROOT } from '../../helpers/fixtures';
+
+let tmp: string;
+let headers: { version: string; dir: string };
+
+interface Run {
+  code: number | null;
+  out: string;
+}
+
+/** Runs a tool with an argument array (never a shell string), bounded in time. */
+function run(cmd: string, args: string[], opts: { cwd?: string; timeout?: number } = {}): Run {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, encoding: 'utf8', timeout: opts.timeout ?? 120_000, maxBuffer: 64 << 20 });
+  assert.equal(r.error, undefined, `${cmd} ${args.join(' ')}: ${r.error}`);
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** Runs a long-running tracer, stops it with SIGINT after `ms` (as Ctrl-C would) and waits for it. */
+function runFor(cmd: string, args: string[], ms: number, whileRunning?: () => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    let busy: NodeJS.Timeout | undefined;
+    if (whileRunning) busy = setInterval(whileRunning, 20);
+    const stop = setTimeout(() => child.kill('SIGINT'), ms);
+    const hard = setTimeout(() => child.kill('SIGKILL'), ms + 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(stop);
+      clearTimeout(hard);
+      if (busy) clearInterval(busy);
+      resolve({ code, out });
+    });
+  });
+}
+
+/** Writes a generated result into a new folder under tmp and returns the folder. */
+function write(r: ScaffoldResult, name: string): string {
+  const dir = path.join(tmp, name);
+  for (const f of r.files) {
+    const p = path.join(dir, ...f.path.split('/'));
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, f.content, { mode: f.executable ? 0o755 : 0o644 });
+  }
+  return dir;
+}
+
+/** Some file activity of our own so the traced caches (filp, kmalloc-*) see allocations. */
+function fileChurn(): void {
+  for (let i = 0; i < 20; i++) fs.closeSync(fs.openSync(path.join(tmp, 'churn'), 'w'));
+}
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kleak-scaffold-'));
+  // Installs what is missing (as root) or fails with the exact apt-get command.
+  const r = run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'provision-kernel-tools.mjs'), '--json'], { timeout: 20 * 60_000 });
+  assert.equal(r.code, 0, r.out);
+  const json = r.out.split('\n').find((l) => l.startsWith('{'));
+  assert.ok(json, r.out);
+  headers = JSON.parse(json).headers;
+  assert.ok(headers && fs.existsSync(path.join(headers.dir, 'Makefile')), r.out);
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('kmem_test modules build against Debian kernel headers', () => {
+  for (const allocator of ['kmalloc', 'vmalloc', 'kmem_cache']) {
+    for (const leak of [false, true]) {
+      const name = `kt_${allocator}${leak ? '_leak' : ''}`;
+      it(`${allocator}${leak ? ', leaking on unload' : ''}: make builds it with no warning, modinfo shows GPL and the parameters`, { timeout: 300_000 }, () => {
+        const dir = path.join(write(generateScaffold('kmem-test-module', { name, allocator, leak, size: 200, count: 50 }), name), name);
+        const b = run('make', ['-C', dir, `KDIR=${headers.dir}`], { timeout: 240_000 });
+        assert.equal(b.code, 0, b.out);
+        assert.doesNotMatch(b.out, /warning|error/i, b.out);
+        const ko = path.join(dir, `${name}.ko`);
+        assert.ok(fs.existsSync(ko), b.out);
+        assert.equal(run('modinfo', ['-F', 'license', ko]).out.trim(), 'GPL');
+        assert.equal(run('modinfo', ['-F', 'vermagic', ko]).out.split(' ')[0], headers.version);
+        const parms = run('modinfo', ['-F', 'parm', ko]).out;
+        for (const p of ['size:bytes per object (uint)', 'count:objects allocated at load (uint)', 'leak:']) assert.ok(parms.includes(p), parms);
+        const c = run('make', ['-C', dir, `KDIR=${headers.dir}`, 'clean']);
+        assert.equal(c.code, 0, c.out);
+        assert.ok(!fs.existsSync(ko), 'make clean left the .ko');
+      });
+    }
+  }
+
+  it('the documented command line works too: make -C <headers>/build M=<dir> modules', { timeout: 300_000 }, () => {
+    const dir = path.join(write(generateScaffold('kmem-test-module'), 'direct'), 'kmem_test');
+    const b = run('make', ['-C', headers.dir, `M=${dir}`, 'modules'], { timeout: 240_000 });
+    assert.equal(b.code, 0, b.out);
+    assert.equal(run('modinfo', ['-F', 'license', path.join(dir, 'kmem_test.ko')]).out.trim(), 'GPL');
+  });
+
+  it('the build does catch a broken module (the check can fail)', { timeout: 300_000 }, () => {
+    const dir = path.join(write(generateScaffold('kmem-test-module', { name: 'kt_broken' }), 'broken'), 'kt_broken');
+    const c = path.join(dir, 'kt_broken.c');
+    fs.writeFileSync(c, fs.readFileSync(c, 'utf8').replace('return 0;', 'return undeclared_thing;'));
+    const b = run('make', ['-C', dir, `KDIR=${headers.dir}`], { timeout: 240_000 });
+    assert.notEqual(b.code, 0);
+    assert.match(b.out, /undeclared_thing/);
+  });
+});
+
+describe('stap scripts pass systemtap', () => {
+  const p1 = (file: string) => run('stap', ['-p1', '-r', headers.version, file], { timeout: 60_000 });
+
+  it('stap -p1 parses the dalloc/dfree script, its default pair and other pairs', () => {
+    for (const [name, opts] of [
+      ['default', {}],
+      ['inode', { alloc: 'alloc_inode', free: 'destroy_inode', interval: 1 }],
+      ['skb', { alloc: '__alloc_skb', free: 'kfree_skb_reason', interval: 60 }],
+    ] as const) {
+      const r = generateScaffold('dalloc-stap', opts);
+      const p = p1(path.join(write(r, `stap-${name}`), r.main));
+      assert.equal(p.code, 0, p.out);
+      assert.match(p.out, /^probe kernel\.function\("/m); // -p1 prints the parsed script
+    }
+  });
+
+  it('stap -p1 parses the slab backtrace script for real cache names', () => {
+    for (const cache of ['dentry', 'kmalloc-64', 'TCPv6', 'f2fs_xattr_entry-259:1']) {
+      const r = generateScaffold('slab-backtrace-stap', { cache });
+      const p = p1(path.join(write(r, `slab-${cache.replace(':', '_')}`), r.main));
+      assert.equal(p.code, 0, p.out);
+      // The 6.1 headers select the tracepoint branch of the script.
+      assert.match(p.out, /^probe kernel\.trace\("kmem:kmem_cache_alloc"\)/m);
+    }
+  });
+
+  it('stap -p2 resolves the slab script\'s kmem:kmem_cache_alloc tracepoint and its s argument from the headers', { timeout: 15 * 60_000 }, () => {
+    const r = generateScaffold('slab-backtrace-stap', { cache: 'dentry' });
+    const file = path.join(write(r, 'slab-p2'), r.main);
+    const t = Date.now();
+    const p = run('stap', ['-p2', '-r', headers.version, file], { timeout: 14 * 60_000 });
+    console.log(`# stap -p2 (tracepoint query against the ${headers.version} headers): ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    assert.equal(p.code, 0, p.out);
+    assert.match(p.out, /^kernel\.trace\("kmem:kmem_cache_alloc"\)/m);
+    assert.match(p.out, /__tracepoint_arg_s:long/);
+  });
+
+  it('stap -p1 catches a broken script (the check can fail)', () => {
+    const r = generateScaffold('dalloc-stap');
+    const file = path.join(write(r, 'stap-broken'), r.main);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('allocs++', 'allocs++ "'));
+    assert.notEqual(p1(file).code, 0);
+  });
+
+  it('any input either is refused or yields a script that parses (seeded random names and hostile ones)', { timeout: 300_000 }, () => {
+    let seed = 20261122;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:;$`"\'(){}[]*/\\ \n%#@!&|<>=+,~^?';
+    const randomName = (safe: boolean) => {
+      const chars = safe ? 'abcdefghijklmnopqrstuvwxyz_0123456789' : alphabet;
+      let s = safe ? 'f' : '';
+      for (let i = 0, n = 1 + Math.floor(rnd() * 24); i < n; i++) s += chars[Math.floor(rnd() * chars.length)];
+      return s;
+    };
+    let parsed = 0;
+    let refused = 0;
+    for (let i = 0; i < 24; i++) {
+      const kind = i % 2 ? 'dalloc-stap' : 'slab-backtrace-stap';
+      const v = randomName(i % 3 === 0);
+      const opts = kind === 'dalloc-stap' ? { alloc: v, free: 'kfree' } : { cache: v };
+      let r: ScaffoldResult;
+      try {
+        r = generateScaffold(kind, opts);
+      } catch (e) {
+        assert.ok(e instanceof ScaffoldInputError, String(e));
+        refused++;
+        continue;
+      }
+      const p = p1(path.join(write(r, `stap-random-${i}`), r.main));
+      assert.equal(p.code, 0, `${kind} ${JSON.stringify(v)}: ${p.out}`);
+      parsed++;
+    }
+    assert.ok(parsed >= 5 && refused >= 5, `parsed ${parsed}, refused ${refused}`);
+  });
+});
+
+describe('bpftrace scripts pass bpftrace and run on this kernel', () => {
+  const variants = [
+    { mode: 'stacks', by: 'cache', cache: 'filp' },
+    { mode: 'stacks', by: 'size', size: 64 },
+    { mode: 'outstanding', by: 'cache', cache: 'filp' },
+    { mode: 'outstanding', by: 'size', size: 256 },
+  ] as const;
+
+  it('bpftrace -d checks each variant against this kernel\'s tracepoints and generates its code', { timeout: 300_000 }, () => {
+    for (const v of variants) {
+      const r = generateScaffold('bpftrace', v);
+      const p = run('bpftrace', ['-d', path.join(write(r, `bt-${r.main}`), r.main)], { timeout: 120_000 });
+      assert.equal(p.code, 0, `${r.main}: ${p.out}`);
+      assert.match(p.out, /tracepoint:kmem:/);
+    }
+  });
+
+  it('bpftrace -d catches a script that names a missing tracepoint field (the check can fail)', () => {
+    const r = generateScaffold('bpftrace', { by: 'size' });
+    const file = path.join(write(r, 'bt-broken'), r.main);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('args->bytes_alloc ==', 'args->no_such_field =='));
+    const p = run('bpftrace', ['-d', file]);
+    assert.notEqual(p.code, 0);
+    assert.match(p.out, /no_such_field/);
+  });
+
+  it('allocations by stack: runs here and prints @allocs and @bytes per stack on Ctrl-C', { timeout: 120_000 }, async () => {
+    const r = generateScaffold('bpftrace', { mode: 'stacks', by: 'cache', cache: 'filp' });
+    const p = await runFor('bpftrace', [path.join(write(r, 'bt-run-stacks'), r.main)], 4000, fileChurn);
+    assert.match(p.out, /Tracing allocations from the slab cache filp\.\.\. Hit Ctrl-C to end\./);
+    assert.match(p.out, /^@allocs\[[^\n]*, \n\s+\S+\+\d+\n/m);
+    assert.match(p.out, /^@bytes\[/m);
+    assert.match(p.out, /alloc_empty_file/); // where filp objects come from
+  });
+
+  it('outstanding by pointer: runs here and writes a perf-script layout capture, frees only of traced pointers', { timeout: 120_000 }, async () => {
+    const r = generateScaffold('bpftrace', { mode: 'outstanding', by: 'cache', cache: 'filp' });
+    const dir = write(r, 'bt-run-outstanding');
+    const out = path.join(dir, 'filp-outstanding.perf-script');
+    await runFor('bpftrace', ['-q', '-o', out, path.join(dir, r.main)], 4000, fileChurn);
+    const lines = fs.readFileSync(out, 'utf8').split('\n');
+    const EVENT = /^(.+) (\d+) \[(\d{3})\] (\d+\.\d{6}): kmem:(kmem_cache_alloc|kmem_cache_free): call_site=(\S+) ptr=0x([0-9a-f]+)(?: bytes_req=(\d+) bytes_alloc=(\d+))? name=filp$/;
+    const FRAME = /^\t[0-9a-f]{16} [\w.$]+\+\d+$/;
+    const allocated = new Set<string>();
+    let allocs = 0;
+    let frees = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i];
+      if (l === '' || FRAME.test(l)) continue;
+      const m = EVENT.exec(l);
+      assert.ok(m, `line ${i + 1} is neither an event nor a frame: ${JSON.stringify(l)}`);
+      if (m[5] === 'kmem_cache_alloc') {
+        allocs++;
+        allocated.add(m[7]);
+        assert.match(lines[i + 1], FRAME, `alloc on line ${i + 1} has no stack`);
+      } else {
+        frees++;
+        assert.ok(allocated.has(m[7]), `free of untraced pointer on line ${i + 1}`);
+      }
+    }
+    assert.ok(allocs > 0, 'no allocation traced');
+    assert.ok(frees > 0, 'no free traced'); // our own files are closed, so their filp objects are freed
+  });
+});
+
+describe('capture scripts pass bash -n and shellcheck, and run here', () => {
+  const variants: [string, Record<string, string | number | boolean>][] = [
+    ['capture-ftrace-kmem', {}],
+    ['capture-ftrace-kmem', { events: 'kmalloc', filter: 'bytes_alloc == 1024', stacktrace: false, frees: false }],
+    ['capture-ftrace-kmem', { events: 'kmem_cache', filter: '(name == "dentry" || name == "filp") && common_pid != 1' }],
+    ['capture-perf-kmem', {}],
+    ['capture-perf-kmem', { mode: 'probe', pid: 1, callchain: false }],
+    ['capture-slub-trace', { cache: 'kmalloc-rcl-64' }],
+    ['capture-kmemleak', {}],
+    ['capture-slab-recorder', { count: 3, meminfo: false }],
+    ['capture-drop-caches', { level: '3' }],
+  ];
+
+  it('bash -n and shellcheck pass on every variant', { timeout: 120_000 }, () => {
+    for (const [id, opts] of variants) {
+      const r = generateScaffold(id, opts);
+      const file = path.join(write(r, `sh-${id}-${Object.keys(opts).length}`), r.main);
+      const n = run('bash', ['-n', file]);
+      assert.equal(n.code, 0, `${id}: ${n.out}`);
+      const sc = run('shellcheck', ['--shell=bash', '--severity=style', file]);
+      assert.equal(sc.code, 0, `${id} ${JSON.stringify(opts)}: ${sc.out}`);
+    }
+  });
+
+  it('shellcheck catches an unquoted expansion (the check can fail)', () => {
+    const r = generateScaffold('capture-slab-recorder');
+    const file = path.join(write(r, 'sh-broken'), r.main);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('cat "$TMP" >> "$OUT"', 'cat $TMP >> $OUT'));
+    const sc = run('shellcheck', ['--shell=bash', file]);
+    assert.notEqual(sc.code, 0);
+    assert.match(sc.out, /SC2086/);
+  });
+
+  it('refuses to run without root, before touching anything', () => {
+    const r = generateScaffold('capture-drop-caches');
+    const dir = write(r, 'sh-nonroot');
+    fs.chmodSync(tmp, 0o755);
+    const p = run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'bash', path.join(dir, r.main), '-o', path.join(dir, 'out')]);
+    assert.equal(p.code, 1, p.out);
+    assert.match(p.out, /run it as root: sudo /);
+    assert.ok(!fs.existsSync(path.join(dir, 'out')));
+  });
+
+  it('ftrace: records kmem events with stacks for a second into a .trace, in an instance it removes', { timeout: 120_000 }, async () => {
+    const r = generateScaffold('capture-ftrace-kmem', { seconds: 1, filter: 'bytes_alloc >= 8' });
+    const dir = write(r, 'run-ftrace');
+    const p = await runFor('bash', [path.join(dir, r.main), '-o', path.join(dir, 'out')], 60_000, fileChurn);
+    assert.equal(p.code, 0, p.out);
+    const [trace] = fs.readdirSync(path.join(dir, 'out')).filter((f) => /^kmem-\d{8}-\d{6}\.trace$/.test(f));
+    assert.ok(trace, p.out);
+    const text = fs.readFileSync(path.join(dir, 'out', trace), 'utf8');
+    assert.match(text, /^# tracer: nop$/m);
+    assert.match(text, /^ +\S.*-\d+ +\[\d{3}\] \S+ +\d+\.\d+: (kmalloc|kmem_cache_alloc): call_site=\S+ ptr=[0-9a-f]+ bytes_req=\d+ bytes_alloc=\d+/m);
+    assert.match(text, /: <stack trace>\n => /);
+    assert.match(p.out, /wrote .*kmem-.*\.trace \(\d+ lines; \d+ events lost to a full buffer\)/);
+    const instances = fs.readdirSync('/sys/kernel/tracing/instances');
+    assert.ok(!instances.includes(`kleak-${p.out.match(/kleak-(\d+)/)?.[1] ?? 'none'}`) && !instances.some((i) => i.startsWith('kleak-')), instances.join(' '));
+  });
+
+  it('perf: records the kmem tracepoints of a process with call chains into a .perf-script', { timeout: 120_000 }, async () => {
+    // A busy process of our own, so the capture stays small (-p) and is never empty.
+    const busy = spawn(process.execPath, ['-e', `const fs=require('fs');const t=Date.now();while(Date.now()-t<8000){fs.closeSync(fs.openSync(${JSON.stringify(path.join(tmp, 'perf-churn'))},'w'));}`]);
+    try {
+      const r = generateScaffold('capture-perf-kmem', { seconds: 1, pid: busy.pid! });
+      const dir = write(r, 'run-perf');
+      const p = await runFor('bash', [path.join(dir, r.main), '-o', path.join(dir, 'out')], 60_000);
+      assert.equal(p.code, 0, p.out);
+      const [cap] = fs.readdirSync(path.join(dir, 'out')).filter((f) => /^kmem-\d{8}-\d{6}\.perf-script$/.test(f));
+      assert.ok(cap, p.out);
+      const text = fs.readFileSync(path.join(dir, 'out', cap), 'utf8');
+      assert.match(text, new RegExp(`^node +${busy.pid} .*: +kmem:(kmalloc|kmem_cache_alloc): call_site=\\S+ ptr=0x[0-9a-f]+`, 'm'));
+      assert.match(text, /^\t *[0-9a-f]+ [\w.$]+\+0x[0-9a-f]+ \(\[kernel\.kallsyms\]\)$/m);
+    } finally {
+      busy.kill();
+    }
+  });
+
+  it('perf probe: records where this kernel has kprobe events, refuses with the reason where it has none', { timeout: 120_000 }, async () => {
+    const r = generateScaffold('capture-perf-kmem', { mode: 'probe', seconds: 1 });
+    const dir = write(r, 'run-perf-probe');
+    const p = await runFor('bash', [path.join(dir, r.main), '-o', path.join(dir, 'out')], 60_000, fileChurn);
+    if (fs.existsSync('/sys/kernel/tracing/kprobe_events')) {
+      assert.equal(p.code, 0, p.out);
+      const [cap] = fs.readdirSync(path.join(dir, 'out'));
+      assert.match(fs.readFileSync(path.join(dir, 'out', cap), 'utf8'), /probe:kmem_cache_alloc/);
+    } else {
+      assert.equal(p.code, 1, p.out);
+      assert.match(p.out, /no kprobe events \(CONFIG_KPROBE_EVENTS\).*use the kmem tracepoints mode/);
+    }
+  });
+
+  it('slab recorder: appends whole snapshots with a date line to slabinfo-series.txt', { timeout: 60_000 }, async () => {
+    const r = generateScaffold('capture-slab-recorder', { interval: 1, count: 2 });
+    const dir = write(r, 'run-recorder');
+    const p = await runFor('bash', [path.join(dir, r.main), '-o', path.join(dir, 'out')], 30_000);
+    assert.equal(p.code, 0, p.out);
+    const series = fs.readFileSync(path.join(dir, 'out', 'slabinfo-series.txt'), 'utf8');
+    assert.equal(series.match(/^slabinfo - version: 2\.1$/gm)?.length, 2);
+    assert.equal(series.match(/^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \w+ \d{4}\nslabinfo - version/gm)?.length, 2);
+    assert.match(series, /^dentry +\d+ +\d+ +\d+/m);
+    const mem = fs.readFileSync(path.join(dir, 'out', 'meminfo-series.txt'), 'utf8');
+    assert.equal(mem.match(/^MemTotal:/gm)?.length, 2);
+  });
+
+  it('drop_caches test: asks first, then syncs, drops, and shows what was cache', { timeout: 60_000 }, async () => {
+    const r = generateScaffold('capture-drop-caches');
+    const dir = write(r, 'run-drop');
+    const asked = run('bash', [path.join(dir, r.main), '-o', path.join(dir, 'out')]); // no answer on stdin
+    assert.equal(asked.code, 1, asked.out);
+    assert.match(asked.out, /stopped; nothing was changed/);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'out')), []);
+    const p = await runFor('bash', [path.join(dir, r.main), '-o', path.join(dir, 'out'), '-y'], 30_000);
+    assert.equal(p.code, 0, p.out);
+    assert.match(p.out, /^SReclaimable +\d+ +\d+ +-?\d+$/m);
+    assert.match(p.out, /^SUnreclaim +\d+ +\d+ +-?\d+$/m);
+    assert.match(p.out, /^cache +before kB +after kB +kept\n\S+ +\d+ +\d+ +\d+%$/m);
+    const [snap] = fs.readdirSync(path.join(dir, 'out'));
+    assert.equal(fs.readFileSync(path.join(dir, 'out', snap), 'utf8').match(/^slabinfo - version/gm)?.length, 2);
+  });
+
+  it('SLUB trace: records where the trace flag can be set, refuses with the boot parameter where it cannot', { timeout: 60_000 }, async () => {
+    const r = generateScaffold('capture-slub-trace', { cache: 'dentry', seconds: 1 });
+    const dir = write(r, 'run-slub');
+    const p = await runFor('bash', [path.join(dir, r.main), '-o', path.join(dir, 'out'), '-y'], 30_000);
+    const attr = '/sys/kernel/slab/dentry/trace';
+    if (fs.existsSync(attr) && (fs.statSync(attr).mode & 0o200) !== 0) {
+      assert.equal(p.code, 0, p.out);
+      assert.match(p.out, /wrote .*slub-trace-dentry-.*\.log/);
+    } else {
+      assert.equal(p.code, 1, p.out);
+      assert.match(p.out, /slub_debug=T,dentry/);
+    }
+  });
+
+  it('kmemleak: scans and saves a .kmemleak where kmemleak exists, says what the kernel needs where not', { timeout: 120_000 }, async () => {
+    const r = generateScaffold('capture-kmemleak', { scanWait: 0 });
+    const dir = write(r, 'run-kmemleak');
+    const p = await runFor('bash', [path.join(dir, r.main), 'scan', '-o', path.join(dir, 'out')], 90_000);
+    if (fs.existsSync('/sys/kernel/debug/kmemleak')) {
+      assert.equal(p.code, 0, p.out);
+      assert.match(p.out, /wrote .*kmemleak-.*\.kmemleak \(\d+ unreferenced objects\)/);
+    } else {
+      assert.equal(p.code, 1, p.out);
+      assert.match(p.out, /CONFIG_DEBUG_KMEMLEAK/);
+    }
+    const bad = run('bash', [path.join(dir, r.main), 'scan', 'report']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /one action at most/);
+  });
+});
+
+describe('every kind is covered by a real tool above', () => {
+  it('lists no kind without a tool check', () => {
+    const checked = new Set(['kmem-test-module', 'dalloc-stap', 'slab-backtrace-stap', 'bpftrace', 'capture-ftrace-kmem', 'capture-perf-kmem', 'capture-slub-trace', 'capture-kmemleak', 'capture-slab-recorder', 'capture-drop-caches']);
+    assert.deepEqual(SCAFFOLD_KINDS.map((k) => k.id).filter((id) => !checked.has(id)), []);
+  });
+});
