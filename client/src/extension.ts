@@ -8,6 +8,7 @@ import { CAPTURE_LANGUAGES } from './languages';
 import { registerCaptureStatus } from './captureStatus';
 import { registerLargeFileAnalysis } from './largeFiles/largeFileAnalysis';
 import { registerSymbolSources } from './symbolSources';
+import { registerSlabPanel } from './slabPanel';
 import { LanguageClient } from 'vscode-languageclient/node';
 
 let client: LanguageClient | undefined;
@@ -18,6 +19,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerCaptureStatus(context, client);
   registerLargeFileAnalysis(context, client);
   registerSymbolSources(context, client);
+  registerSlabPanel(context, client);
   registerLanguageDetection(context);
   const startOnCapture = (doc: vscode.TextDocument) => {
     if ((CAPTURE_LANGUAGES as readonly string[]).includes(doc.languageId)) void client?.start();

@@ -16,7 +16,9 @@ const progress: AnalyzeFileProgress[] = [];
 
 before(async () => {
   client = await LspClient.start();
-  client.connection.onNotification('kleak/analyzeFileProgress', (p: AnalyzeFileProgress) => progress.push(p));
+  client.connection.onNotification('kleak/analyzeFileProgress', (p: unknown) => {
+    progress.push(p as AnalyzeFileProgress);
+  });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kleak-analyze-'));
 });
 after(async () => {

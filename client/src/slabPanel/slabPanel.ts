@@ -121,7 +121,6 @@ export class SlabPanel {
     readonly origin: SlabPanelOrigin,
   ) {
     panel.title = titleOf(origin);
-    panel.iconPath = new vscode.ThemeIcon('graph-line');
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(manager.context.extensionUri, 'dist')] };
     webview.html = panelHtml({

@@ -510,6 +510,72 @@ export class TraceCollector {
   }
 }
 
+/** Page size assumed for mm_page_alloc/free sizes (PAGE_SIZE << order). */
+export const PAGE_SIZE = 4096;
+
+/** The fields that matter of a kmem event, in either syntax, with their tokens. */
+export function readEventFields(ev: ParsedEvent, kind: EventKind, text: string, from: number, style: 'fields' | 'args', c: TraceCollector, line: number): void {
+  const read = style === 'fields' ? readField : readArg;
+  const keep = c.keeps(line);
+  // `(get_empty_filp+0x5c) call_site=…`: old perf resolves the call site in front of the fields.
+  let site: { value: string; at: number } | undefined;
+  if (style === 'fields') {
+    let p = from;
+    while (text[p] === ' ') p++;
+    if (text[p] === '(') {
+      const close = text.indexOf(')', p);
+      if (close > p + 1) site = { value: text.slice(p + 1, close), at: p + 1 };
+    }
+  }
+  const printed = read(text, 'call_site', from);
+  const siteOf = site && callSiteOf(site.value)?.symbol !== undefined ? site : printed ?? site;
+  if (siteOf) {
+    const cs = callSiteOf(siteOf.value);
+    if (cs) {
+      ev.callSite = siteOf.value;
+      ev.callSiteKey = cs.key;
+      if (keep) c.token(line, siteOf.at, cs.symbol !== undefined ? cs.symbol.length : siteOf.value.length, cs.symbol !== undefined ? 'function' : 'address');
+    }
+  }
+  if (kind.pages) {
+    const pfn = read(text, 'pfn', from) ?? read(text, 'page', from);
+    if (pfn) {
+      const k = pfnKey(pfn.value) ?? pointerKey(pfn.value) ?? undefined;
+      ev.ptr = k;
+      ev.ptrText = pfn.value;
+      if (keep) c.token(line, pfn.at, pfn.value.length, 'address');
+    }
+    const order = read(text, 'order', from);
+    if (order && /^\d{1,2}$/.test(order.value)) ev.bytes = PAGE_SIZE * 2 ** Number(order.value);
+    return;
+  }
+  const ptr = read(text, 'ptr', from);
+  if (ptr) {
+    ev.ptr = pointerKey(ptr.value);
+    ev.ptrText = ptr.value;
+    if (keep) c.token(line, ptr.at, ptr.value.length, 'address');
+  } else if (style === 'args' && kind.role === 'free' && printed) {
+    // perf trace leaves out zero arguments: kfree(NULL) prints no ptr.
+    ev.ptr = null;
+  }
+  const alloc = read(text, kind.space === 'percpu' ? 'size' : 'bytes_alloc', from);
+  if (alloc) {
+    ev.bytes = sizeValue(alloc.value);
+    if (keep) c.token(line, alloc.at, alloc.value.length, 'size');
+  }
+  const req = read(text, 'bytes_req', from);
+  if (req) {
+    ev.requested = sizeValue(req.value);
+    if (keep) c.token(line, req.at, req.value.length, 'size');
+  }
+  if (Number.isNaN(ev.bytes) && !Number.isNaN(ev.requested)) ev.bytes = ev.requested;
+  const name = read(text, 'name', from);
+  if (name) {
+    ev.cache = name.value;
+    if (keep) c.token(line, name.at, name.value.length, 'cache');
+  }
+}
+
 /** Range of a whole line's text, for problems at a line. */
 export function textRange(line: number, text: string, from = 0): Range {
   return range(line, Math.min(from, text.length), text.length);
