@@ -69,6 +69,8 @@ for (const suite of suites) {
     const [code] = await run(process.execPath, [path.join(root, 'node_modules/eslint/bin/eslint.js'), 'server', 'client', 'webview', 'scripts', 'test', 'bench', '--no-error-on-unmatched-pattern']);
     count('lint', code === 0 ? 1 : 0, code === 0 ? 0 : 1, code);
   } else if (suite === 'unit') {
+    // The scaffolding tests prove generated modules and scripts with gcc, stap, bpftrace, shellcheck.
+    execFileSync(process.execPath, ['scripts/provision-kernel-tools.mjs'], { cwd: root, stdio: 'inherit' });
     const files = [...findTests(path.join(root, 'test/unit')), ...findTests(path.join(root, 'test/cli')), ...findTests(path.join(root, 'test/lsp'))];
     const [code, out] = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
     const num = (re) => Number(out.match(re)?.[1] ?? 0);

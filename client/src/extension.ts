@@ -9,6 +9,9 @@ import { registerCaptureStatus } from './captureStatus';
 import { registerLargeFileAnalysis } from './largeFiles/largeFileAnalysis';
 import { registerSymbolSources } from './symbolSources';
 import { registerSlabPanel } from './slabPanel';
+import { registerCompareCaptures } from './compareCaptures';
+import { registerScaffoldCommands } from './scaffold/scaffoldCommands';
+import { registerScaffoldCodeActions } from './scaffold/scaffoldCodeActions';
 import { LanguageClient } from 'vscode-languageclient/node';
 
 let client: LanguageClient | undefined;
@@ -20,6 +23,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerLargeFileAnalysis(context, client);
   registerSymbolSources(context, client);
   registerSlabPanel(context, client);
+  registerCompareCaptures(context, client);
+  registerScaffoldCommands(context);
+  registerScaffoldCodeActions(context);
   registerLanguageDetection(context);
   const startOnCapture = (doc: vscode.TextDocument) => {
     if ((CAPTURE_LANGUAGES as readonly string[]).includes(doc.languageId)) void client?.start();

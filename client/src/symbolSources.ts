@@ -67,9 +67,11 @@ export function registerSymbolSources(context: vscode.ExtensionContext, client: 
     item.tooltip = tooltip;
     item.show();
   };
+  // The server starts with the first capture (see extension.ts); it then sends its status
+  // itself. Ask only a running server, never start it from here.
   const refresh = async () => {
+    if (!client.isRunning()) return render();
     try {
-      await client.start();
       status = await client.sendRequest<SymbolSourcesStatus>(SymbolSourcesRequest.method);
     } catch {
       status = undefined;
@@ -82,11 +84,12 @@ export function registerSymbolSources(context: vscode.ExtensionContext, client: 
     render();
   });
   context.subscriptions.push(
-    vscode.window.onDidChangeActiveTextEditor(render),
-    // Trust can be granted during a session (never revoked without a reload).
+    vscode.window.onDidChangeActiveTextEditor(() => (status ? render() : void refresh())),
+    // Trust can be granted during a session (never revoked without a reload). A server started
+    // later reads it from its initializationOptions.
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       const p: WorkspaceTrustParams = { trusted: true };
-      void client.sendNotification(WorkspaceTrustNotification.method, p);
+      if (client.isRunning()) void client.sendNotification(WorkspaceTrustNotification.method, p);
     }),
     vscode.commands.registerCommand(CONFIGURE_SYMBOL_SOURCES_COMMAND, () => configureSymbolSources(status)),
   );

@@ -1,15 +1,17 @@
-// kleak's headless CLI: `kleak analyze FILE… [--json] [--top N] [--format ID]`.
+// kleak's headless CLI: `kleak analyze FILE… [--json] [--top N] [--format ID] [--since S] [--until S]`.
 import { analyzeCaptureFile } from './analysis/captureFile';
 import { FORMATS } from './analysis/formats/registry';
 import { JsonFileReport, humanReport, jsonReport } from './cliReport';
 
-const USAGE = `Usage: kleak analyze FILE... [--json] [--top N] [--format ID]
+const USAGE = `Usage: kleak analyze FILE... [--json] [--top N] [--format ID] [--since S] [--until S]
 
 Analyse kernel memory-leak captures and rank the suspects. A FILE may be a folder
 of slab/meminfo snapshot files: they are read as one series, ordered by time.
   --json        one JSON object per file, in an array (see README "CLI")
   --top N       show only the first N suspects of each file
   --format ID   skip detection (${FORMATS.map((f) => f.id).join(', ')})
+  --since S     traces: only events at or after S seconds (the capture's own timestamps)
+  --until S     traces: only events at or before S seconds
 Exit status: 0 when every file was analysed, 2 when a file was unreadable or of unknown format.`;
 
 interface Args {
@@ -17,6 +19,8 @@ interface Args {
   json: boolean;
   top?: number;
   format?: string;
+  since?: number;
+  until?: number;
 }
 
 function parseArgs(argv: string[]): Args | string {
@@ -25,7 +29,12 @@ function parseArgs(argv: string[]): Args | string {
   for (let i = 1; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--json') a.json = true;
-    else if (x === '--top' || x === '--format') {
+    else if (x === '--since' || x === '--until') {
+      const v = argv[++i];
+      if (v === undefined || !/^\d+(?:\.\d+)?$/.test(v)) return `${x} needs a time in seconds, as printed in the capture (e.g. 1280.5)`;
+      if (x === '--since') a.since = Number(v);
+      else a.until = Number(v);
+    } else if (x === '--top' || x === '--format') {
       const v = argv[++i];
       if (v === undefined) return `${x} needs a value`;
       if (x === '--top') {
@@ -37,6 +46,7 @@ function parseArgs(argv: string[]): Args | string {
     else a.files.push(x);
   }
   if (a.files.length === 0) return 'no FILE given';
+  if (a.since !== undefined && a.until !== undefined && a.since > a.until) return '--since is after --until';
   return a;
 }
 
@@ -53,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   const reports: JsonFileReport[] = [];
   let failed = false;
   for (const file of args.files) {
-    const r = await analyzeCaptureFile(file, { format: args.format });
+    const r = await analyzeCaptureFile(file, { format: args.format, since: args.since, until: args.until });
     if (!r.ok) {
       failed = true;
       process.stderr.write(`kleak: ${file}: ${r.reason}\n`);

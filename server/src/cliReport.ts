@@ -30,7 +30,7 @@ export interface JsonFileReport {
 }
 
 /** Input problems only (analysis findings such as per-object warnings are in `suspects`). */
-const FINDING_CODES = new Set(['leaked-object', 'summary', 'slab-growth', 'meminfo-growth']);
+const FINDING_CODES = new Set(['leaked-object', 'summary', 'slab-growth', 'meminfo-growth', 'slub-never-freed', 'vmalloc-growth', 'allocinfo-growth', 'outstanding-stack', 'page-owner-group', 'leak-suspect']);
 
 export function jsonReport(file: string, view: CaptureView, top?: number): JsonFileReport {
   return {

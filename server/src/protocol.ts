@@ -246,6 +246,7 @@ export function isSlabSeriesDto(v: unknown): v is SlabSeriesDto {
   if (!isObj(v) || !isStr(v.source, 8192) || !isArrayOf(v.times, isNum) || typeof v.relativeTimes !== 'boolean') return false;
   const n = v.times.length;
   return (
+    (v.timeUnit === undefined || v.timeUnit === 'seconds' || v.timeUnit === 'snapshot') &&
     isArrayOf(v.snapshotLines, isIntItem, n) &&
     Array.isArray(v.caches) && v.caches.every((c) => isSlabCacheSeriesDto(c, n)) &&
     isSeriesRecord(v.meminfo, n) &&

@@ -127,7 +127,7 @@ function publish(doc: TextDocument): void {
   void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: view ? diagnostics(doc.uri, view) : [] });
 }
 
-documents.onDidOpen((e) => publish(e.document));
+// onDidChangeContent also fires when a document opens: one publish per version.
 documents.onDidChangeContent((e) => publish(e.document));
 documents.onDidClose((e) => {
   service.close(e.document.uri);

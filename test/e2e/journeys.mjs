@@ -80,40 +80,126 @@ export async function journeyOpenCapture(wb) {
 // To enable one, add it to JOURNEYS below and adjust the label/file names to what the feature ships.
 // ---------------------------------------------------------------------------------------------
 
-/** Journey 2: run "Generate dalloc/dfree stap script" from the palette and check the generated file. */
-export async function journeyGenerateStapScript(wb, { label = 'kleak: Generate dalloc/dfree stap script', file = /\.stp$/ } = {}) {
+/**
+ * Journey 2: run "Generate dalloc/dfree stap script" from the palette, answer its prompts as a
+ * user would (keep d_alloc, free with d_free, report every 2 s), and check the generated script
+ * opens: a systemtap script counting the pair for `stap -x PID`.
+ */
+export async function journeyGenerateStapScript(wb, { label = 'kleak: Generate dalloc/dfree stap script' } = {}) {
+  const { page } = wb;
   await wb.openFile(CAPTURE);
   await wb.runCommand(label);
-  const tab = wb.page.locator('.tabs-container .tab.active');
-  await waitUntil(async () => file.test((await tab.getAttribute('aria-label').catch(() => '')) ?? '') || file.test(await tab.innerText()), 15_000, `an editor on ${file}`);
-  const text = await wb.activeEditor().locator('.view-lines').innerText();
-  assert.match(text, /probe\s+kernel\.function/, 'the generated script has kernel probes');
-  assert.match(text, /blk_iolatency_init/, 'the script targets the suspect of the capture');
+  const input = page.locator('.quick-input-widget input.input');
+  for (const answer of [null, null, '2']) {
+    await page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 10_000 });
+    if (answer !== null) await input.fill(answer);
+    await wb.screenshot('journey2-prompt');
+    await input.press('Enter');
+    await page.waitForTimeout(300);
+  }
+  await page.locator('.tabs-container .tab.active', { hasText: 'd_alloc-d_free.stp' }).waitFor({ timeout: 15_000 });
+  // The editor renders spaces as no-break spaces.
+  const text = (await wb.activeEditor().locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
+  assert.match(text, /#!\/usr\/bin\/env stap/, 'a systemtap script');
+  assert.match(text, /stap -x PID d_alloc-d_free\.stp/, 'usage for one process');
+  assert.match(text, /every 2 s/, 'the interval answered in the prompt');
   await wb.screenshot('journey2-stap-script');
 }
 
 /**
- * Journey 3: view slab growth in a side panel: a webview with a chart.js canvas that is painted.
- * (Pass the slab capture the panel is for as `capture` once samples/ has one.)
+ * Journey 3: view slab growth in a side panel. Open the real slabtop series of samples/slab (a
+ * socket leak beside a growing dentry cache), run "kleak: Show Slab Growth": the webview beside
+ * the editor paints its chart.js canvas, its table lists the socket cache as a likely leak and
+ * dentry as a cache; filtering and selecting a row work, and the cache name links back to its
+ * line in the capture. Then the meminfo series paints the stacked Slab chart.
  */
-export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', title = /slab/i, capture = CAPTURE } = {}) {
-  await wb.openFile(capture);
+export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', capture = 'slab/slabtop-series.txt', meminfo = 'slab/meminfo-series.txt' } = {}) {
+  const { page } = wb;
+  const editor = await wb.openFile(capture);
+  await editor.locator('.view-lines', { hasText: 'OBJS' }).waitFor();
+  await page.locator('#status\\.editor\\.mode', { hasText: /slabtop/i }).waitFor({ timeout: 10_000 });
   await wb.runCommand(label);
-  const frame = await wb.waitForWebview({ title });
-  const canvas = frame.locator('canvas').first();
-  await canvas.waitFor({ timeout: 30_000 });
-  await waitUntil(async () => (await paintedPixels(canvas)) > 1000, 15_000, 'the chart to be painted (> 1000 non-transparent pixels)');
+  const frame = await wb.waitForWebview({ title: /Slab Growth: slabtop-series\.txt/ });
+  await frame.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });
   const csp = await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
-  assert.match(csp ?? '', /script-src[^;]*'nonce-/, 'the webview restricts scripts to a nonce');
+  assert.match(csp ?? '', /default-src 'none'/, 'nothing is allowed by default');
+  assert.match(csp ?? '', /script-src 'nonce-[^']+'(;|$)/, 'scripts only by nonce');
+  assert.doesNotMatch(csp ?? '', /unsafe-inline|unsafe-eval/);
+
+  // the chart of the top growing caches is painted
+  const canvas = frame.locator('canvas#cache-chart');
+  await canvas.waitFor({ timeout: 30_000 });
+  let painted = 0;
+  await waitUntil(async () => (painted = await paintedPixels(canvas)) > 1000, 15_000, 'the cache chart to be painted (> 1000 non-transparent pixels)');
+  assert.match(await frame.locator('#summary').innerText(), /^58 snapshots over \d+ s · \d+ caches · [1-9]\d* likely leaks? /);
+
+  // the table lists the socket cache (a likely leak) and dentry (a reclaimable cache)
+  const row = (name) => frame.locator(`vscode-table-row[data-key="${name}"]`);
+  await row('sock_inode_cache').waitFor({ timeout: 10_000 });
+  assert.equal((await row('sock_inode_cache').locator('vscode-table-cell').nth(1).innerText()).trim(), 'likely-leak');
+  assert.equal((await row('dentry').locator('vscode-table-cell').nth(1).innerText()).trim(), 'cache');
   await wb.screenshot('journey3-slab-panel');
   await wb.screenshot('journey3-canvas', canvas);
+
+  // filter, then select the row: it is charted, highlighted and its verdict explained
+  await frame.locator('#filter input').fill('sock');
+  await waitUntil(async () => (await frame.locator('vscode-table-body vscode-table-row').count()) === 1, 5_000, 'the filter to keep one row');
+  await row('sock_inode_cache').locator('vscode-table-cell').nth(2).click();
+  await frame.locator('vscode-table-row.selected[data-key="sock_inode_cache"]').waitFor();
+  assert.match(await frame.locator('#reason').innerText(), /sock_inode_cache — likely-leak: Steady unreclaimable growth/);
+  await wb.screenshot('journey3-selected');
+
+  // the cache name links back to its row in the latest snapshot of the capture
+  await row('sock_inode_cache').locator('button.link').click();
+  await page.locator('.tabs-container .tab.active[data-resource-name="slabtop-series.txt"]').waitFor({ timeout: 10_000 });
+  await waitUntil(async () => /Ln 2353\b/.test((await page.locator('#status\\.editor\\.selection').innerText().catch(() => '')) ?? ''), 10_000, 'the cursor on line 2353 (sock_inode_cache in the last snapshot)');
+  await wb.activeEditor().locator('.view-line', { hasText: /sock_inode_cache/ }).first().waitFor();
+
+  // the meminfo series: the stacked Slab = SReclaimable + SUnreclaim (+ VmallocUsed) chart
+  await wb.openFile(meminfo);
+  await wb.runCommand(label);
+  const mem = await wb.waitForWebview({ title: /Slab Growth: meminfo-series\.txt/ });
+  await mem.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });
+  const stacked = mem.locator('canvas#meminfo-chart');
+  await waitUntil(async () => (await paintedPixels(stacked)) > 1000, 15_000, 'the stacked Slab chart to be painted');
+  assert.match(await mem.locator('#summary').innerText(), /SUnreclaim reaches MemTotal in ~/);
+  await wb.screenshot('journey3-meminfo', stacked);
+}
+
+/**
+ * Journey 3b (the webview boundary): a capture whose cache names are HTML and script renders them
+ * as text in real Chromium and runs nothing.
+ */
+export async function journeySlabPanelHostileNames(wb) {
+  const names = ['<img/src=x/onerror=window.__kleakXss=1>', '</script><script>window.__kleakXss=2</script>', '"><svg/onload=window.__kleakXss=3>'];
+  const rows = (n, i) => `${n.padEnd(24)} ${1000 * (i + 1)} ${1000 * (i + 1)}    192   21    1 : tunables    0    0    0 : slabdata ${48 * (i + 1)} ${48 * (i + 1)}      0`;
+  const text = [0, 1, 2, 3].map((k) => ['=== ' + (1795312468 + k), 'slabinfo - version: 2.1', ...names.map((n, i) => rows(n, i + k))].join('\n')).join('\n') + '\n';
+  fs.writeFileSync(path.join(wb.runDir, 'workspace', 'slab', 'hostile.slabinfo'), text);
+  await wb.openFile('slab/hostile.slabinfo');
+  await wb.runCommand('kleak: Show Slab Growth');
+  const frame = await wb.waitForWebview({ title: /Slab Growth: hostile\.slabinfo/ });
+  await frame.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });
+  await frame.locator('vscode-table-body vscode-table-row').nth(names.length - 1).waitFor({ timeout: 10_000 });
+  const seen = await frame.locator('vscode-table-body vscode-table-row').evaluateAll((rows) => rows.map((r) => r.querySelector('vscode-table-cell')?.textContent));
+  assert.deepEqual([...seen].sort(), [...names].sort(), 'each hostile name is one cell of text');
+  const injected = await frame.locator('body').evaluate(() => ({
+    xss: globalThis.__kleakXss,
+    img: document.querySelectorAll('img').length,
+    svg: document.querySelectorAll('#app svg').length,
+    // (VS Code itself injects one inline script: _vscodeApiScript, defining acquireVsCodeApi)
+    inlineScripts: [...document.querySelectorAll('script')].filter((s) => (!s.src && s.id !== '_vscodeApiScript') || s.textContent.includes('__kleakXss')).map((s) => s.outerHTML.slice(0, 80)),
+    handlers: [...document.querySelectorAll('#app *')].filter((e) => [...e.attributes].some((a) => /^on/i.test(a.name))).length,
+  }));
+  assert.deepEqual(injected, { xss: undefined, img: 0, svg: 0, inlineScripts: [], handlers: 0 }, 'capture text stays text');
+  await wb.screenshot('journey3b-hostile-names');
 }
 
 /** The registered UI tests, in order: [name, journey]. */
 export const JOURNEYS = [
   ['journey 1: opening a captured kmemleak report', journeyOpenCapture],
-  // ['journey 2: generating a dalloc/dfree stap script', journeyGenerateStapScript],
-  // ['journey 3: viewing slab growth in a side panel', journeySlabPanel],
+  ['journey 2: generating a dalloc/dfree stap script', journeyGenerateStapScript],
+  ['journey 3: viewing slab growth in a side panel', journeySlabPanel],
+  ['journey 3b: hostile cache names render as text in the slab panel', journeySlabPanelHostileNames],
 ];
 
 /** Screenshots copied into the repository for the README by `node scripts/e2e.mjs --update-screenshots`. */

@@ -10,6 +10,8 @@ import { ROOT, ensureChromium, ensureCodeServer } from '../../scripts/provision.
 import { startCodeServer, freshRunDir, CHROMIUM_ARGS } from '../../scripts/code-server.mjs';
 
 export const ARTIFACTS = path.join(ROOT, 'test-results/e2e');
+/** Host of webview resources served by the local code-server (127.0.0.1, any port) through VS Code's service worker. */
+const LOCAL_WEBVIEW_RESOURCE = /^vscode-remote\+127-002e0-002e0-002e1(?:-003a\d{1,5})?\.vscode-resource\.vscode-cdn\.net$/;
 const CSP_CONSOLE = /Content[- ]Security[- ]Policy|Refused to (load|execute|apply|connect|frame|create|evaluate)/i;
 
 export class Workbench {
@@ -54,6 +56,10 @@ export class Workbench {
     });
     context.on('request', (r) => { // also catches requests the router does not see (e.g. from service workers)
       const u = new URL(r.url());
+      // A webview's own resources (asWebviewUri) are named https://vscode-remote+127-002e0-002e0-002e1-003a<port>
+      // .vscode-resource.vscode-cdn.net/…: VS Code's webview service worker answers them from this
+      // code-server on 127.0.0.1, they never reach the network (were one to, the router above aborts it).
+      if (LOCAL_WEBVIEW_RESOURCE.test(u.hostname)) return;
       if (/^https?:$|^wss?:$/.test(u.protocol) && u.hostname !== '127.0.0.1' && !wb.offline.includes(r.url())) wb.offline.push(r.url());
     });
     // securitypolicyviolation events from every frame, including webview frames

@@ -22,6 +22,8 @@ export interface BuiltModule {
   dir: string;
   ko: string;
   headersVersion: string;
+  /** The kbuild folder of the headers (`make -C` target). */
+  headersDir: string;
   /** Lines of each C source, by absolute path. */
   sources: Map<string, string[]>;
 }
@@ -69,6 +71,13 @@ async function headers(): Promise<{ version: string; dir: string }> {
 
 let built: Promise<BuiltModule> | undefined;
 
+/** Builds the module sources in `dir` (a fresh folder) with extra compiler flags; returns the .ko. */
+export function buildModuleIn(mod: BuiltModule, dir: string, kcflags: string): string {
+  for (const f of SOURCE_FILES) fs.copyFileSync(path.join(MODULE_SOURCES, f), path.join(dir, f));
+  run('make', ['-C', mod.headersDir, `M=${dir}`, `KCFLAGS=${kcflags}`, 'modules'], { timeout: BUILD_TIMEOUT_MS });
+  return path.join(dir, 'kmem_test.ko');
+}
+
 export function buildKmemTestModule(): Promise<BuiltModule> {
   built ??= (async () => {
     const h = await headers();
@@ -104,7 +113,7 @@ export function buildKmemTestModule(): Promise<BuiltModule> {
     if (!fs.existsSync(ko)) throw new Error(`${ko} was not built`);
     const sources = new Map<string, string[]>();
     for (const f of SOURCE_FILES.filter((x) => x.endsWith('.c'))) sources.set(path.join(dir, f), fs.readFileSync(path.join(dir, f), 'utf8').split('\n'));
-    return { dir, ko, headersVersion: h.version, sources };
+    return { dir, ko, headersVersion: h.version, headersDir: h.dir, sources };
   })();
   return built;
 }
@@ -174,13 +183,14 @@ export function callSites(ko: string): CallSite[] {
       (pending as { reloc?: string }).reloc = m[2];
       continue;
     }
-    m = /^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$/.exec(line);
+    m = /^\s+([0-9a-f]+):\s+(\S+)(?:\s(.*))?$/.exec(line);
     if (m) {
       const at = parseInt(m[1], 16);
       if (pending) flush(at, (pending as { reloc?: string }).reloc);
       if (m[2] === 'call') {
-        const t = /<([^>+]+)/.exec(m[3]);
-        pending = { at, target: t ? t[1] : m[3] };
+        const operands = (m[3] ?? '').trim();
+        const t = /<([^>+]+)/.exec(operands);
+        pending = { at, target: t ? t[1] : operands };
       }
     }
   }

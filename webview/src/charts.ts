@@ -16,7 +16,7 @@ import {
   type TooltipItem,
 } from 'chart.js';
 import type { SlabVerdict } from '../../server/src/protocol';
-import { LineSeries, Point, formatBytes, formatElapsed } from './model';
+import { LineSeries, Point, formatBytes } from './model';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Filler, Decimation);
 
@@ -78,8 +78,10 @@ export function withAlpha(color: string, alpha: number): string {
 
 export interface ChartOptions {
   stacked: boolean;
-  /** Tooltip title of a point at x (seconds since the first snapshot). */
+  /** Tooltip title of a point at x (seconds since the first snapshot, or the snapshot index). */
   title: (x: number) => string;
+  /** Label of an x tick. */
+  tick: (x: number) => string;
   ariaLabel: string;
 }
 
@@ -112,7 +114,16 @@ export class LineChart {
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         elements: { point: { radius: 0, hitRadius: 6, hoverRadius: 3 }, line: { tension: 0 } },
         scales: {
-          x: { type: 'linear', ticks: { callback: (v) => formatElapsed(Number(v)), maxRotation: 0 } },
+          x: {
+            type: 'linear',
+            bounds: 'data',
+            ticks: { callback: (v) => this.o.tick(Number(v)), maxRotation: 0, includeBounds: false },
+            // a tick at the data's end right after a round one would print over it: drop it
+            afterBuildTicks: (axis) => {
+              const t = axis.ticks;
+              if (t.length >= 3 && t[t.length - 1].value - t[t.length - 2].value < 0.5 * (t[1].value - t[0].value)) t.pop();
+            },
+          },
           y: { type: 'linear', stacked: o.stacked, beginAtZero: o.stacked, ticks: { callback: (v) => formatBytes(Number(v)) } },
         },
         plugins: {
@@ -148,14 +159,31 @@ export class LineChart {
   /** Replaces the lines (keeps the zoom and what the legend hid). */
   set(lines: LineSeries[]): void {
     this.lines = lines;
-    this.chart.data.datasets = lines.map((l, i) => this.dataset(l, i));
+    const colors = this.colors();
+    this.chart.data.datasets = lines.map((l, i) => this.dataset(l, i, colors));
     lines.forEach((l, i) => this.chart.setDatasetVisibility(i, !this.hidden.has(l.key)));
     this.chart.update('none');
   }
 
-  private dataset(l: LineSeries, i: number): ChartDataset<'line', Point[]> {
-    const t = this.theme;
-    const color = this.o.stacked ? t.palette[(i + 1) % t.palette.length] : t.palette[i % t.palette.length];
+  /**
+   * Colours: likely leaks in warm colours, growing caches in cool ones, the rest after them, so
+   * that the chart reads like the table; stacked areas and lines without a verdict in order.
+   */
+  private colors(): string[] {
+    const p = this.theme.palette;
+    const warm = [p[0], p[5], p[7], p[2]];
+    const cool = [p[1], p[3], p[6], p[4]];
+    const n = { warm: 0, cool: 0, other: 0 };
+    return this.lines.map((l, i) => {
+      if (this.o.stacked || !l.verdict) return p[(this.o.stacked ? i + 1 : i) % p.length];
+      if (l.verdict === 'likely-leak') return warm[n.warm++ % warm.length];
+      if (l.verdict === 'cache') return cool[n.cool++ % cool.length];
+      return p[(4 + n.other++) % p.length];
+    });
+  }
+
+  private dataset(l: LineSeries, i: number, colors: string[]): ChartDataset<'line', Point[]> {
+    const color = colors[i];
     return {
       label: l.verdict && l.verdict !== 'stable' ? `${l.label} (${l.verdict})` : l.label,
       data: l.points,
@@ -183,7 +211,8 @@ export class LineChart {
       s.border = { ...s.border, color: t.grid };
     }
     if (o.plugins?.legend?.labels) o.plugins.legend.labels.color = t.foreground;
-    this.chart.data.datasets = this.lines.map((l, i) => this.dataset(l, i));
+    const colors = this.colors();
+    this.chart.data.datasets = this.lines.map((l, i) => this.dataset(l, i, colors));
     this.lines.forEach((l, i) => this.chart.setDatasetVisibility(i, !this.hidden.has(l.key)));
     this.chart.update('none');
   }

@@ -38,10 +38,12 @@ import {
   instanceSeries,
   isSortKey,
   meminfoStack,
+  perSnapshot,
   pointTitle,
   seriesCsv,
   sortRows,
   summary,
+  tickLabel,
 } from './model';
 import { DataTable } from './table';
 
@@ -103,27 +105,26 @@ const memNote = el('p', { class: 'muted note', hidden: true });
 const filterField = el('vscode-textfield', { id: 'filter', placeholder: 'Filter caches: name, leak, cache, stable, reclaimable…', 'aria-label': 'Filter caches' }) as HTMLElement & { value: string };
 const countEl = el('span', { id: 'count', class: 'muted' });
 const reasonEl = el('p', { id: 'reason', class: 'reason', 'aria-live': 'polite' });
-const detailSection = el(
-  'section',
-  { id: 'detail', hidden: true, 'aria-labelledby': 'detail-heading' },
-  detailHeading,
-  el('div', { class: 'chart-box' }, cacheCanvas),
-  cacheNote,
+const cacheBlock = el('div', { id: 'cache-block' }, detailHeading, el('div', { class: 'chart-box' }, cacheCanvas));
+const memBlock = el(
+  'div',
+  { id: 'meminfo-block' },
   el('h2', {}, 'Slab = SReclaimable + SUnreclaim', el('span', { class: 'muted' }, ' (+ VmallocUsed)')),
   el('div', { class: 'chart-box small' }, memCanvas),
-  memNote,
-  el('h2', {}, 'Caches'),
-  el('div', { class: 'table-tools' }, filterField, countEl),
 );
+const tableBlock = el('div', { id: 'table-block' }, el('h2', {}, 'Caches'), el('div', { class: 'table-tools' }, filterField, countEl));
+const detailSection = el('section', { id: 'detail', hidden: true, 'aria-labelledby': 'detail-heading' }, cacheBlock, cacheNote, memBlock, memNote, tableBlock);
 append(app, fleetSection, detailSection);
 
 const zoom = new XZoom(() => [cacheChart, memChart, ...(fleetSection.hidden ? [] : [fleetChart])]);
-const title = (x: number) => pointTitle(detail?.times ?? [], detail?.relativeTimes ?? true, x);
-const cacheChart = new LineChart(cacheCanvas, { stacked: false, title, ariaLabel: 'Memory of the top growing caches over time' });
-const memChart = new LineChart(memCanvas, { stacked: true, title, ariaLabel: 'Slab memory: SReclaimable and SUnreclaim stacked, over time' });
+const title = (x: number) => pointTitle(detail?.times ?? [], detail?.relativeTimes ?? true, x, perSnapshot(detail));
+const tick = (x: number) => tickLabel(x, perSnapshot(detail));
+const cacheChart = new LineChart(cacheCanvas, { stacked: false, title, tick, ariaLabel: 'Memory of the top growing caches over time' });
+const memChart = new LineChart(memCanvas, { stacked: true, title, tick, ariaLabel: 'Slab memory: SReclaimable and SUnreclaim stacked, over time' });
 const fleetChart = new LineChart(fleetChartCanvas, {
   stacked: false,
   title: (x) => pointTitle(current?.type === 'fleet' ? current.fleet.times : [], false, x),
+  tick: (x) => tickLabel(x, false),
   ariaLabel: 'SUnreclaim of the instances over time',
 });
 for (const c of [cacheChart, memChart, fleetChart]) zoom.attach(c);
@@ -138,7 +139,7 @@ const cacheTable = new DataTable<CacheRow>({
     { key: 'name', label: 'Cache', width: '19%', text: (r) => r.name, link: (r) => r.line >= 0, linkTitle: (r) => `Go to line ${r.line + 1} of the capture` },
     { key: 'verdict', label: 'Verdict', width: '10%', text: (r) => r.verdict, title: (r) => r.reason, className: (r) => verdictClass(r.verdict) },
     { key: 'growth', label: 'Growth', width: '10%', numeric: true, text: (r) => formatSigned(r.growth) },
-    { key: 'rate', label: 'Rate', width: '11%', numeric: true, text: (r) => formatRate(r.rate, detail?.relativeTimes) },
+    { key: 'rate', label: 'Rate', width: '11%', numeric: true, text: (r) => formatRate(r.rate, perSnapshot(detail)) },
     { key: 'r2', label: 'R²', width: '6%', numeric: true, text: (r) => r.r2.toFixed(2) },
     { key: 'size', label: 'Size', width: '10%', numeric: true, text: (r) => num(r.size, formatBytes) },
     { key: 'active', label: 'Active', width: '9%', numeric: true, text: (r) => num(r.active) },
@@ -161,8 +162,8 @@ const cacheTable = new DataTable<CacheRow>({
   },
   onLink: (r) => post({ type: 'reveal', line: r.line }),
 });
-detailSection.appendChild(el('div', { class: 'table-box' }, cacheTable.element));
-detailSection.appendChild(reasonEl);
+tableBlock.appendChild(el('div', { class: 'table-box' }, el('div', { class: 'table-inner' }, cacheTable.element)));
+tableBlock.appendChild(reasonEl);
 
 const instanceTable = new DataTable<InstanceRow>({
   ariaLabel: 'Instances',
@@ -190,7 +191,7 @@ const instanceTable = new DataTable<InstanceRow>({
     renderFleet();
   },
 });
-fleetSection.appendChild(el('div', { class: 'table-box small' }, instanceTable.element));
+fleetSection.appendChild(el('div', { class: 'table-box small' }, el('div', { class: 'table-inner' }, instanceTable.element)));
 
 // ---- rendering -------------------------------------------------------------------------------
 
@@ -221,13 +222,18 @@ function renderDetail(): void {
   if (!state || !detail) return;
   const lines = cacheLines(detail, state.selected);
   cacheChart.set(lines);
-  cacheNote.hidden = detail.caches.length > 0 && lines.length > 0;
-  cacheNote.textContent =
-    detail.caches.length === 0
-      ? 'No slab caches in this capture (only /proc/meminfo): record /proc/slabinfo or slabtop to see which cache grows.'
-      : 'No cache grew over the series: select caches in the table to chart them.';
+  const hasCaches = detail.caches.length > 0;
+  cacheBlock.hidden = !hasCaches;
+  tableBlock.hidden = !hasCaches;
+  cacheNote.hidden = hasCaches && lines.length > 0;
+  cacheNote.textContent = !hasCaches
+    ? current?.type === 'fleet'
+      ? 'No per-cache series for this instance: start its node_exporter with --collector.slabinfo (as root) to see which cache grows.'
+      : 'No slab caches in this capture (only /proc/meminfo): record /proc/slabinfo or slabtop beside it to see which cache grows.'
+    : 'No cache grew over the series: select caches in the table to chart them.';
   const stack = meminfoStack(detail.meminfo, detail.times);
   memChart.set(stack);
+  memBlock.hidden = stack.length === 0;
   memNote.hidden = stack.length > 0;
   memNote.textContent = 'No /proc/meminfo in this capture: record it beside the slab snapshots to see SReclaimable and SUnreclaim.';
   if (filterField.value !== state.filter) filterField.value = state.filter;

@@ -85,8 +85,17 @@ export function xs(times: number[]): number[] {
   return times.map((t) => t - t0);
 }
 
+/** Whether the series' x is a snapshot number (a capture without timestamps). */
+export const perSnapshot = (s: Pick<SlabSeriesDto, 'timeUnit'> | undefined): boolean => s?.timeUnit === 'snapshot';
+
+/** Label of an x-axis tick. */
+export function tickLabel(x: number, snapshots: boolean): string {
+  return snapshots ? `#${Math.round(x) + 1}` : formatElapsed(x);
+}
+
 /** Tooltip title of a point: absolute time when the series has epoch times. */
-export function pointTitle(times: number[], relative: boolean, x: number): string {
+export function pointTitle(times: number[], relative: boolean, x: number, snapshots = false): string {
+  if (snapshots) return `snapshot ${Math.round(x) + 1}`;
   const rel = formatElapsed(x);
   if (relative || times.length === 0) return `+${rel}`;
   return `${formatEpoch((times[0] ?? 0) + x)} (+${rel})`;
@@ -235,7 +244,7 @@ export function csvCell(v: string | number | null): string {
 /** The series as CSV: one row per snapshot; time, meminfo fields and every cache's bytes. */
 export function seriesCsv(series: SlabSeriesDto): string {
   const fields = Object.keys(series.meminfo);
-  const head = [series.relativeTimes ? 'snapshot' : 'epoch_seconds', 'elapsed_seconds', ...fields.map((f) => `${f}_bytes`), ...series.caches.map((c) => c.name)];
+  const head = [perSnapshot(series) ? 'snapshot' : series.relativeTimes ? 'seconds' : 'epoch_seconds', perSnapshot(series) ? 'index' : 'elapsed_seconds', ...fields.map((f) => `${f}_bytes`), ...series.caches.map((c) => c.name)];
   const x = xs(series.times);
   const lines = [head.map(csvCell).join(',')];
   series.times.forEach((t, i) => {
@@ -263,7 +272,7 @@ export function exportName(source: string, ext: '.csv' | '.png'): string {
 export function summary(series: SlabSeriesDto): string {
   const n = series.times.length;
   const span = n > 1 ? series.times[n - 1] - series.times[0] : 0;
-  const parts = [series.relativeTimes ? `${n} snapshots (no timestamps)` : `${n} snapshots over ${formatDuration(span)}`];
+  const parts = [perSnapshot(series) ? `${n} snapshots (no timestamps)` : `${n} snapshots over ${formatDuration(span)}`];
   const leaks = series.caches.filter((c) => c.verdict === 'likely-leak').length;
   const caches = series.caches.filter((c) => c.verdict === 'cache').length;
   parts.push(`${series.caches.length} caches`, `${leaks} likely leak${leaks === 1 ? '' : 's'}`, `${caches} growing reclaimable`);
@@ -278,7 +287,7 @@ export function instanceSeries(fleet: FleetDto, index: number): SlabSeriesDto | 
   const inst = fleet.instances[index];
   if (!inst) return undefined;
   return {
-    source: `${fleet.url} ${inst.instance}`,
+    source: inst.instance,
     times: fleet.times,
     relativeTimes: false,
     snapshotLines: fleet.times.map(() => -1),

@@ -65,10 +65,20 @@ export class DataTable<R> {
       cell.textContent = `${c?.label ?? key}${active ? (sort.descending ? ' ▼' : ' ▲') : ''}`;
       cell.setAttribute('aria-sort', active ? (sort.descending ? 'descending' : 'ascending') : 'none');
     }
-    // a new body element: vscode-table sizes the columns of its first row on slot change
+    // A new body element. vscode-table (2.5) sizes the columns of the body's first row on slot
+    // change but caches those cells: forget the old ones, and size the new first row here too
+    // (its body is a fixed-layout table: the first row's widths are the columns').
     const body = el('vscode-table-body', { slot: 'body' });
     for (const r of rows) body.appendChild(this.row(r, selected.has(this.o.rowKey(r))));
     this.element.querySelector('vscode-table-body')?.remove();
+    (this.element as unknown as { _cellsOfFirstRow?: unknown[] })._cellsOfFirstRow = [];
+    const first = body.firstElementChild;
+    if (first) {
+      [...first.children].forEach((cell, i) => {
+        const header = [...this.headerCells.values()][i];
+        (cell as HTMLElement).style.width = header?.style.width || this.o.columns[i]?.width || 'auto';
+      });
+    }
     this.element.appendChild(body);
   }
 

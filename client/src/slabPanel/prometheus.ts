@@ -84,7 +84,9 @@ export function parseEndpoint(url: string): PrometheusEndpoint {
   }
   u.search = '';
   u.hash = '';
-  return { base: u.toString().replace(/\/+$/, ''), authorization };
+  let base = u.toString();
+  while (base.endsWith('/')) base = base.slice(0, -1);
+  return { base, authorization };
 }
 
 const LABEL_NAME_START = /[A-Za-z_]/;

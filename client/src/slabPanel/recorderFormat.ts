@@ -47,7 +47,6 @@ export function shellQuote(s: string): string {
 /** Why a path cannot go into the generated script (control characters), or undefined. */
 export function invalidScriptPath(p: string): string | undefined {
   if (p === '') return 'the path is empty';
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(p)) return 'the path contains control characters (newline, NUL, …)';
   if (p.length > 4096) return 'the path is longer than 4096 characters';
   return undefined;

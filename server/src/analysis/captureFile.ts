@@ -4,7 +4,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { CaptureFormat, FORMATS, detectFormat, formatById } from './formats/registry';
 import { CaptureView } from './views/captureView';
-import { LineStats, MAX_LINE_CHARS, readLines } from './lineReader';
+import { LineStats, MAX_LINE_CHARS, feedByteLines, readLines } from './lineReader';
 import { analyzeSnapshotFolder } from './snapshotFolder';
 
 /** How much of the head of a file may be read to recognise its format. */
@@ -21,6 +21,9 @@ export interface AnalyzeFileOptions {
   signal?: AbortSignal;
   /** Called as the file is read, with the share of its bytes read so far (0..1). */
   onProgress?: (fraction: number) => void;
+  /** Time window for timestamped traces (seconds, the capture's own timestamps). */
+  since?: number;
+  until?: number;
 }
 
 /** Reports progress by the bytes read from disk (for .gz: compressed bytes), about every 1%. */
@@ -68,6 +71,7 @@ export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptio
   const source = path.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
   const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
   const lines = readLines(withProgress(source as AsyncIterable<Buffer>, stream, size, options.onProgress), stats);
+  let second: { destroy(): void } | undefined;
   try {
     let format = forced;
     const head: string[] = [];
@@ -87,7 +91,18 @@ export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptio
         return { ok: false, reason: `unknown format${longLine}: no line of the head of the file looks like a ${known()}` };
       }
     }
-    const analyzer = format.create();
+    const analyzer = format.create({ since: options.since, until: options.until, detail: false });
+    if (analyzer.bytes) {
+      // The byte path reads the file again from its start, without decoding what it recognises.
+      stream.destroy();
+      const again = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
+      second = again;
+      const source2 = path.endsWith('.gz') ? again.pipe(createGunzip()) : again;
+      const stats2: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
+      await feedByteLines(withProgress(source2 as AsyncIterable<Buffer>, again, size, options.onProgress), stats2, analyzer.bytes);
+      if (stats2.binary) return { ok: false, reason: 'binary file, not a text capture' };
+      return { ok: true, format, view: analyzer.finish(), stats: stats2 };
+    }
     for (const l of head) analyzer.push(l);
     for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(r.value);
     if (stats.binary) return { ok: false, reason: 'binary file, not a text capture' };
@@ -97,5 +112,6 @@ export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptio
     return { ok: false, reason: `cannot read: ${(e as Error).message}` };
   } finally {
     stream.destroy();
+    second?.destroy();
   }
 }

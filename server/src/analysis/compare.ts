@@ -96,7 +96,9 @@ function suspectKey(s: { site: string; stack: string[] }): string {
 }
 
 export function compareCaptures(before: ComparedCapture, after: ComparedCapture): CaptureComparison {
-  const q = (c: ComparedCapture): Quantity[] => c.suspects.map((s) => ({ key: suspectKey(s), label: s.site, count: s.count, bytes: s.bytes }));
+  // Two sites of one function (allocinfo's file:line) stay apart in the labels too.
+  const label = (s: { site: string; stack: string[] }) => (s.stack.length > 0 && s.stack[0] !== s.site ? `${s.site} (${s.stack[0]})` : s.site);
+  const q = (c: ComparedCapture): Quantity[] => c.suspects.map((s) => ({ key: suspectKey(s), label: label(s), count: s.count, bytes: s.bytes }));
   const total = (c: ComparedCapture) => c.suspects.reduce((t, s) => ({ count: t.count + s.count, bytes: t.bytes + s.bytes }), { count: 0, bytes: 0 });
   const mismatch = before.format !== after.format;
   return {

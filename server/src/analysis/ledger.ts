@@ -63,6 +63,8 @@ export interface GroupOutcome {
   unpaired: number;
   /** Allocations made when the ledger was full: counted, never paired. */
   untracked: number;
+  /** Bytes of all its allocations (where the events print a size). */
+  allocatedBytes: number;
   outstanding: number;
   outstandingBytes: number;
   /** bytes_req of the outstanding objects, when the events give it (NaN otherwise). */
@@ -387,6 +389,7 @@ export class Ledger {
         lostFrees: g.lostFrees,
         unpaired: g.unpaired,
         untracked: g.untracked,
+        allocatedBytes: g.bytesAllocated,
         outstanding: slots.length,
         outstandingBytes: bytes,
         outstandingRequested: reqKnown && slots.length > 0 ? req : NaN,

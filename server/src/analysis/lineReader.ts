@@ -74,7 +74,90 @@ function clean(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
-/** Split an in-memory document into lines (LF or CRLF). */
+/** Split an in-memory document into lines as LSP and the editor do (CRLF, LF or a lone CR). */
 export function splitLines(text: string): string[] {
-  return text.split(/\r?\n/);
+  return text.split(/\r\n|\r|\n/);
+}
+
+/**
+ * A consumer of raw lines for the byte path: parsers that can recognise repeated multi-line
+ * blocks (call chains) without decoding them read a file faster this way.
+ */
+export interface ByteLineSink {
+  /**
+   * One line: `buf[start, end)` without its newline (nor a CR before it); `next` is the offset
+   * after its newline and `limit` the end of the complete lines in `buf`. Returns the offset
+   * where reading resumes — `next`, or further when the sink consumed following lines itself
+   * (then `skipped` says how many).
+   */
+  line(buf: Buffer, start: number, end: number, next: number, limit: number): number;
+  readonly skipped: number;
+}
+
+/**
+ * Feeds a byte stream to a sink line by line without decoding it, with the same limits as
+ * readLines: binary input is refused, lines are cut at MAX_LINE_CHARS bytes, CRs dropped.
+ */
+export async function feedByteLines(chunks: AsyncIterable<Buffer>, stats: LineStats, sink: ByteLineSink): Promise<void> {
+  let carry: Buffer | undefined;
+  let overflow = false;
+  let first = true;
+  const emit = (buf: Buffer, start: number, end: number, next: number, limit: number): number => {
+    let e = end;
+    if (e > start && buf[e - 1] === 13) e--;
+    if (e - start > MAX_LINE_CHARS) e = start + MAX_LINE_CHARS;
+    stats.lines++;
+    const resume = sink.line(buf, start, e, next, limit);
+    if (resume > next) {
+      stats.lines += sink.skipped;
+      return resume;
+    }
+    return next;
+  };
+  for await (const chunk of chunks) {
+    if (first) {
+      first = false;
+      stats.binary = looksBinary(chunk.subarray(0, 8192));
+      if (stats.binary) return;
+    }
+    stats.bytes += chunk.length;
+    let pos = 0;
+    if (carry !== undefined) {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) {
+        if (!overflow) {
+          carry = Buffer.concat([carry, chunk.subarray(0, MAX_LINE_CHARS + 1 - carry.length)]);
+          if (carry.length > MAX_LINE_CHARS) {
+            overflow = true;
+            stats.cutLines++;
+          }
+        }
+        continue;
+      }
+      let line = overflow ? carry : Buffer.concat([carry, chunk.subarray(0, nl)]);
+      if (!overflow && line.length > MAX_LINE_CHARS) stats.cutLines++;
+      if (line.length > MAX_LINE_CHARS) line = line.subarray(0, MAX_LINE_CHARS);
+      carry = undefined;
+      overflow = false;
+      emit(line, 0, line.length, line.length, line.length);
+      pos = nl + 1;
+    }
+    const limit = chunk.lastIndexOf(10) + 1;
+    while (pos < limit) {
+      const nl = chunk.indexOf(10, pos);
+      if (nl - pos > MAX_LINE_CHARS) stats.cutLines++;
+      pos = emit(chunk, pos, nl, nl + 1, limit);
+    }
+    if (pos < chunk.length) {
+      const rest = chunk.subarray(pos);
+      // Copy: keeping a view would pin the whole chunk.
+      carry = Buffer.from(rest.length > MAX_LINE_CHARS ? rest.subarray(0, MAX_LINE_CHARS + 1) : rest);
+      if (carry.length > MAX_LINE_CHARS) {
+        overflow = true;
+        stats.cutLines++;
+        carry = carry.subarray(0, MAX_LINE_CHARS);
+      }
+    }
+  }
+  if (carry !== undefined && carry.length > 0) emit(carry, 0, carry.length, carry.length, carry.length);
 }

@@ -336,7 +336,7 @@ export class SnapshotSeriesParser {
   private promptLine: number | undefined;
   private slabinfoMajor: number | undefined;
   private maxPageNeed = 0;
-  private foreign = { count: 0, first: -1 };
+  private foreign = { count: 0, first: -1, last: -1 };
   private emptyMarkers = { count: 0, first: -1, last: -1 };
   private readonly cutsIn = new Map<Snapshot, number>();
   private denied = 0;
@@ -381,6 +381,7 @@ export class SnapshotSeriesParser {
       return;
     }
     if (this.foreign.count++ === 0) this.foreign.first = line;
+    this.foreign.last = line;
   }
 
   finish(): SnapshotSeries {
@@ -671,7 +672,12 @@ export class SnapshotSeriesParser {
     if (short.length === 0) return;
     last.truncated = true;
     // The cut line of that snapshot, if any, is part of the same story: one problem, not two.
-    const cutCount = this.cutsIn.get(last) ?? 0;
+    let cutCount = this.cutsIn.get(last) ?? 0;
+    // The very last line, unreadable right after the cut snapshot, is the row being written: part of the cut.
+    if (this.foreign.count > 0 && this.foreign.last === this.lineNo - 1 && this.foreign.last === last.endLine + 1) {
+      if (--this.foreign.count === 0) this.foreign.first = -1;
+      cutCount++;
+    }
     if (cutCount > 0) {
       const inLast = (p: Problem) => p.code === 'cut-line' && p.range.start.line >= last.startLine && p.range.start.line <= last.endLine;
       for (let i = this.problems.length - 1; i >= 0; i--) if (inLast(this.problems[i])) this.problems.splice(i, 1);

@@ -36,7 +36,18 @@ const OTHER: EventKind = { role: 'other', space: 'slab' };
  * `probe_foo:my_alloc`, `p_kmem_cache_alloc_0`. Known kmem/percpu tracepoints by name; probes
  * by whether their name says alloc or free.
  */
+const kindCache = new Map<string, EventKind>();
+
 export function classifyEvent(name: string): EventKind {
+  let k = kindCache.get(name);
+  if (k === undefined) {
+    k = classify(name);
+    if (kindCache.size < 4096) kindCache.set(name, k);
+  }
+  return k;
+}
+
+function classify(name: string): EventKind {
   const colon = name.indexOf(':');
   const subsystem = colon >= 0 ? name.slice(0, colon) : '';
   const base = colon >= 0 ? name.slice(colon + 1) : name;
@@ -62,11 +73,24 @@ function isProbeSubsystem(s: string): boolean {
  */
 export function pointerKey(text: string): number | null | undefined {
   if (text === '(null)' || text === '(nil)') return null;
-  let s = text.startsWith('0x') || text.startsWith('0X') ? text.slice(2) : text;
-  if (s.length === 0 || s.length > 16 || !/^[0-9a-fA-F]+$/.test(s)) return undefined;
-  if (s.length > 13) s = s.slice(s.length - 13);
-  const v = parseInt(s, 16);
+  const from = text.charCodeAt(0) === 48 && (text.charCodeAt(1) | 32) === 120 ? 2 : 0;
+  const digits = text.length - from;
+  if (digits <= 0 || digits > 16) return undefined;
+  let v = 0;
+  for (let i = from; i < text.length; i++) {
+    const d = hexDigit(text.charCodeAt(i));
+    if (d < 0) return undefined;
+    // Only the low 13 digits (52 bits) count: exact in a double.
+    if (text.length - i <= 13) v = v * 16 + d;
+  }
   return v === 0 ? null : v;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 32;
+  if (l >= 97 && l <= 102) return l - 87;
+  return -1;
 }
 
 /** A page frame number as printed by mm_page_alloc/free (`pfn=1493252` or `pfn=0x21ac7e`). */
@@ -76,10 +100,15 @@ export function pfnKey(text: string): number | undefined {
   return undefined;
 }
 
-const DIGITS = /^\d{1,15}$/;
-
 export function sizeValue(text: string | undefined): number {
-  return text !== undefined && DIGITS.test(text) ? Number(text) : NaN;
+  if (text === undefined || text.length === 0 || text.length > 15) return NaN;
+  let v = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return NaN;
+    v = v * 10 + (c - 48);
+  }
+  return v;
 }
 
 /**
@@ -87,7 +116,16 @@ export function sizeValue(text: string | undefined): number {
  * `c104deff` (hex), or perf trace's signed decimal `-2124873685`. Returns the grouping key
  * (base function or `0x…` address) and the symbol when there is one.
  */
+const siteCache = new Map<string, { key: string; symbol?: string } | undefined>();
+
 export function callSiteOf(text: string): { key: string; symbol?: string } | undefined {
+  if (siteCache.has(text)) return siteCache.get(text);
+  const r = readCallSite(text);
+  if (siteCache.size < 65536) siteCache.set(text, r);
+  return r;
+}
+
+function readCallSite(text: string): { key: string; symbol?: string } | undefined {
   if (text.length === 0 || text.length > 256) return undefined;
   if (/^-\d{1,20}$/.test(text)) {
     const hex = (BigInt.asUintN(64, BigInt(text))).toString(16);
@@ -102,6 +140,64 @@ export function callSiteOf(text: string): { key: string; symbol?: string } | und
   return { key: baseSymbol(sym), symbol: sym };
 }
 
+/** End column of the value found by the last valueAt call. */
+export let valueEnd = -1;
+
+/**
+ * Column of the value of a field (`needle` is ` key=` with its leading space) from column
+ * `from`, or -1; `valueEnd` is set to where it ends. No substring is made.
+ */
+export function valueAt(text: string, needle: string, from: number): number {
+  const at = text.indexOf(needle, from);
+  if (at < 0) return -1;
+  let v = at + needle.length;
+  if (text.charCodeAt(v) === 32) {
+    // `ptr=  (null)`: padding before a parenthesised value.
+    let w = v;
+    while (text.charCodeAt(w) === 32) w++;
+    if (text.charCodeAt(w) === 40) v = w;
+  }
+  if (text.charCodeAt(v) === 34) {
+    const close = text.indexOf('"', v + 1);
+    if (close > v) {
+      valueEnd = close;
+      return v + 1;
+    }
+  }
+  let end = text.indexOf(' ', v);
+  if (end < 0) end = text.length;
+  valueEnd = end;
+  return v;
+}
+
+/** pointerKey of the text between two columns, without a substring. */
+export function pointerKeyAt(text: string, from: number, to: number): number | null | undefined {
+  const c0 = text.charCodeAt(from);
+  if (c0 === 40) return pointerKey(text.slice(from, to));
+  const start = c0 === 48 && (text.charCodeAt(from + 1) | 32) === 120 ? from + 2 : from;
+  const digits = to - start;
+  if (digits <= 0 || digits > 16) return undefined;
+  let v = 0;
+  for (let i = start; i < to; i++) {
+    const d = hexDigit(text.charCodeAt(i));
+    if (d < 0) return undefined;
+    if (to - i <= 13) v = v * 16 + d;
+  }
+  return v === 0 ? null : v;
+}
+
+/** A size in decimal digits between two columns (NaN when it is not one). */
+export function digitsAt(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return NaN;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return NaN;
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
+
 export interface FieldHit {
   value: string;
   /** Column of the value in the line. */
@@ -113,8 +209,18 @@ export interface FieldHit {
  * (after a space, `(` or at `from`). Values end at a space; `ptr=  (null)` (old kernels pad
  * NULL pointers) and quoted values (`name="kmalloc-4096"`) are read whole.
  */
+const fieldNeedles = new Map<string, string>();
+const argNeedles = new Map<string, string>();
+
+function needleOf(key: string, sep: '=' | ': '): string {
+  const map = sep === '=' ? fieldNeedles : argNeedles;
+  let n = map.get(key);
+  if (n === undefined) map.set(key, (n = key + sep));
+  return n;
+}
+
 export function readField(text: string, key: string, from: number): FieldHit | undefined {
-  const needle = `${key}=`;
+  const needle = needleOf(key, '=');
   let at = text.indexOf(needle, from);
   while (at >= 0) {
     const before = at === from ? ' ' : text[at - 1];
@@ -143,7 +249,7 @@ export function readField(text: string, key: string, from: number): FieldHit | u
  * Returns the value of `key` within the parenthesised arguments starting at `from`.
  */
 export function readArg(text: string, key: string, from: number): FieldHit | undefined {
-  const needle = `${key}: `;
+  const needle = needleOf(key, ': ');
   let at = text.indexOf(needle, from);
   while (at >= 0) {
     const before = text[at - 1];
@@ -241,10 +347,27 @@ export const DETAIL_EVENTS = 200_000;
 /** Problems kept per kind; the rest are counted in one summary problem. */
 export const PROBLEMS_PER_CODE = 100;
 
+/** The call chain of an event that printed none (shared: never written to). */
+export const NO_KEYS: string[] = [];
+
+const symbolKeys = new Map<string, string>();
+
+/** Grouping key of a printed kernel symbol (`getname_flags.part.0` → `getname_flags`), memoised. */
+export function symbolKey(symbol: string): string {
+  let k = symbolKeys.get(symbol);
+  if (k === undefined) {
+    k = baseSymbol(symbol);
+    if (symbolKeys.size < 65536) symbolKeys.set(symbol, k);
+  }
+  return k;
+}
+
 /** A parsed event on its way to the ledger. */
 export interface ParsedEvent {
   line: number;
   endLine: number;
+  /** Length of the event's last line (where its range ends). */
+  endCharacter: number;
   name: string;
   kind: EventKind;
   /** Seconds; NaN when the capture prints no time. */
@@ -264,8 +387,9 @@ export interface ParsedEvent {
   keys: string[];
   /** A group already known (the parsers' block cache), instead of `keys`. */
   group?: number;
-  /** Range of the event's header for diagnostics. */
-  headerRange: Range;
+  /** Columns of the event's header line for diagnostics (from the first non-blank to its end). */
+  headerStart: number;
+  headerEnd: number;
   /** Lines of its call chain, when printed apart from the header (ftrace `<stack trace>`). */
   stackLines?: [number, number];
 }
@@ -277,6 +401,7 @@ export interface EventInfo {
   seq: number;
   line: number;
   endLine: number;
+  endCharacter: number;
   headerRange: Range;
   name: string;
   role: 'alloc' | 'free';
@@ -455,7 +580,8 @@ export class TraceCollector {
         seq,
         line: e.line,
         endLine: e.endLine,
-        headerRange: e.headerRange,
+        endCharacter: e.endCharacter,
+        headerRange: range(e.line, e.headerStart, e.headerEnd),
         name: e.name,
         role: e.kind.role,
         ts: e.ts,
@@ -479,7 +605,7 @@ export class TraceCollector {
     } else if (e.kind.role === 'free') {
       this.ledger.free(e.kind.space, e.ptr === null ? undefined : e.ptr, e.ts, seq);
       if (e.ptr === undefined) {
-        this.problem('free-without-pointer', 'hint', e.headerRange, `This ${e.name} event prints no pointer: it cannot be paired with an allocation.`);
+        this.problem('free-without-pointer', 'hint', range(e.line, e.headerStart, e.headerEnd), `This ${e.name} event prints no pointer: it cannot be paired with an allocation.`);
       }
     }
     return group;
@@ -507,6 +633,50 @@ export class TraceCollector {
       events: this.events,
       detail: this.detail,
     };
+  }
+}
+
+/**
+ * Call-chain blocks seen before, recognised from their raw bytes: a cheap hash of sampled bytes
+ * finds candidates, a byte comparison confirms. Files with millions of identical chains are
+ * read without decoding them again. Bounded in entries and bytes.
+ */
+export class BlockCache<T> {
+  private readonly map = new Map<number, { bytes: Buffer; value: T }[]>();
+  private entries = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly maxEntries = 20_000,
+    private readonly maxBytes = 32 * 1024 * 1024,
+  ) {}
+
+  static hash(buf: Buffer, start: number, end: number): number {
+    const len = end - start;
+    let h = (len * 0x9e3779b1) | 0;
+    const step = len > 128 ? Math.floor(len / 48) : 1;
+    for (let i = start; i < end; i += step) h = Math.imul(h ^ buf[i], 0x01000193);
+    // The tail in full: chains of one path often differ only in their last frames.
+    for (let i = Math.max(start, end - 24); i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    return h >>> 0;
+  }
+
+  get(buf: Buffer, start: number, end: number, hash: number): T | undefined {
+    const list = this.map.get(hash);
+    if (!list) return undefined;
+    const len = end - start;
+    for (const e of list) if (e.bytes.length === len && buf.compare(e.bytes, 0, len, start, end) === 0) return e.value;
+    return undefined;
+  }
+
+  /** Remember a block (copied), unless the cache is full. */
+  set(bytes: Buffer, hash: number, value: T): void {
+    if (this.entries >= this.maxEntries || this.bytes + bytes.length > this.maxBytes) return;
+    const list = this.map.get(hash);
+    if (list) list.push({ bytes, value });
+    else this.map.set(hash, [{ bytes, value }]);
+    this.entries++;
+    this.bytes += bytes.length;
   }
 }
 

@@ -39,7 +39,8 @@ export function webLineUrl(kernelPath: string, line: number, settings: SourceLin
 
 export function localLink(loc: ResolvedLocation): { link: string; uri: string } | undefined {
   if (!loc.localPath) return undefined;
-  const uri = pathToFileURL(loc.localPath).href;
+  // Parentheses are legal in URIs but end a Markdown link destination: encode them too.
+  const uri = pathToFileURL(loc.localPath).href.replace(/\(/g, '%28').replace(/\)/g, '%29');
   return { link: `${uri}#L${loc.line}`, uri };
 }
 

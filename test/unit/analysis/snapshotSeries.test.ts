@@ -71,18 +71,18 @@ describe('timestamps', () => {
 
 describe('snapshot series on every real capture', () => {
   const expected: Record<string, { snapshots: number; kinds: string[] }> = {
-    slabinfo_03_x86_64_5: { snapshots: 1, kinds: ['slabinfo'] },
-    slabinfo_05_x86_64_d: { snapshots: 3, kinds: ['slabinfo'] },
-    slabinfo_11_arm64_rp: { snapshots: 1, kinds: ['slabinfo'] },
-    slabinfo_21_x86_64_p: { snapshots: 4, kinds: ['slabinfo', 'meminfo'] },
-    slabinfo_01_slabtop_: { snapshots: 1, kinds: ['slabtop'] },
-    slabinfo_07_slabtop_: { snapshots: 2, kinds: ['slabtop'] },
-    slabinfo_09_slabtop_: { snapshots: 1, kinds: ['slabtop'] },
-    meminfo_01_arm32_low: { snapshots: 26, kinds: ['meminfo'] },
-    meminfo_03_x86_64_5.: { snapshots: 1, kinds: ['meminfo'] },
-    meminfo_05_armv7_bea: { snapshots: 1, kinds: ['meminfo'] },
-    meminfo_07_x86_64_ub: { snapshots: 1, kinds: ['meminfo'] },
-    meminfo_21_x86_64_pr: { snapshots: 3, kinds: ['meminfo', 'buddyinfo'] },
+    'slabinfo_03_x86_64_5': { snapshots: 1, kinds: ['slabinfo'] },
+    'slabinfo_05_x86_64_d': { snapshots: 3, kinds: ['slabinfo'] },
+    'slabinfo_11_arm64_rp': { snapshots: 1, kinds: ['slabinfo'] },
+    'slabinfo_21_x86_64_p': { snapshots: 4, kinds: ['slabinfo', 'meminfo'] },
+    'slabinfo_01_slabtop_': { snapshots: 1, kinds: ['slabtop'] },
+    'slabinfo_07_slabtop_': { snapshots: 2, kinds: ['slabtop'] },
+    'slabinfo_09_slabtop_': { snapshots: 1, kinds: ['slabtop'] },
+    'meminfo_01_arm32_low': { snapshots: 26, kinds: ['meminfo'] },
+    'meminfo_03_x86_64_5.': { snapshots: 1, kinds: ['meminfo'] },
+    'meminfo_05_armv7_bea': { snapshots: 1, kinds: ['meminfo'] },
+    'meminfo_07_x86_64_ub': { snapshots: 1, kinds: ['meminfo'] },
+    'meminfo_21_x86_64_pr': { snapshots: 3, kinds: ['meminfo', 'buddyinfo'] },
   };
   for (const [dir, file] of snapshotFixtures()) {
     it(`${file}: snapshots, kinds, rows and tokens inside the lines`, () => {

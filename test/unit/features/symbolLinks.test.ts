@@ -23,6 +23,11 @@ describe('frame targets', () => {
     assert.equal(t.line, 48);
   });
 
+  it('local paths with Markdown-significant characters stay one URI', () => {
+    const r: FrameResolution = { sites: [], notes: [], location: { file: '/tmp/a (b)/x y.c', line: 3, localPath: '/tmp/a (b)/x y.c' } };
+    assert.equal(frameTarget(frame('foo+0x1/0x10'), r, V68)!.link, 'file:///tmp/a%20%28b%29/x%20y.c#L3');
+  });
+
   it('a kernel file known but not local: the web line when the version is known, else the symbol', () => {
     const f = frame('kmem_cache_alloc_noprof+0x397/0x5a0 mm/slub.c:5287');
     assert.equal(frameTarget(f, undefined, V68)!.link, 'https://elixir.bootlin.com/linux/v6.8/source/mm/slub.c#L5287');

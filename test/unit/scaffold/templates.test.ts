@@ -7,6 +7,7 @@ import { dallocStap, slabBacktraceStap } from '../../../client/src/scaffold/temp
 import { bpftraceScript } from '../../../client/src/scaffold/templates/bpftrace';
 import { captureScript } from '../../../client/src/scaffold/templates/capture';
 import { leakedObjectSize, suspectFunction } from '../../../client/src/scaffold/suspect';
+import { cachesFromSlabinfo, looksLikeSlabinfo } from '../../../client/src/scaffold/slabinfo';
 import { parseKmemleak } from '../../../server/src/analysis/formats/kmemleak';
 import { kmemleakView } from '../../../server/src/analysis/views/kmemleakView';
 import { fixtureLines, kmemleakFixtures } from '../../helpers/fixtures';
@@ -227,5 +228,30 @@ describe('suspects of leaked-object diagnostics (for the code actions)', () => {
     assert.equal(suspectFunction('Leaked object 0x1: 8 bytes; suspect 0xffffffffc08ea070.'), undefined);
     assert.equal(suspectFunction('Leaked object 0x1: 8 bytes; suspect foo.cold.57+0x1/0x2.'), 'foo');
     assert.equal(suspectFunction('Leaked object 0x1: 8 bytes; origin unknown (no backtrace).'), undefined);
+  });
+});
+
+describe('cache names for the cache prompt', () => {
+  // Lines of a real /proc/slabinfo (Linux 6.18, this project's CI machine), twice as a series,
+  // plus a hostile line that must never reach a prompt.
+  const snap = (dentry: number) =>
+    [
+      'slabinfo - version: 2.1',
+      '# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>',
+      'btrfs_delayed_node      0      0    312   13    1 : tunables    0    0    0 : slabdata      0      0      0',
+      'bio-312               12     12    320   12    1 : tunables    0    0    0 : slabdata      1      1      0',
+      `dentry             ${dentry}  ${dentry}    192   21    1 : tunables    0    0    0 : slabdata    200    200      0`,
+      'kmalloc-64          2816   2816     64   64    1 : tunables    0    0    0 : slabdata     44     44      0',
+      'x;rm${IFS}-rf     9999   9999   4096    8    8 : tunables    0    0    0 : slabdata      0      0      0',
+    ].join('\n');
+  const text = `Mon Nov 16 10:00:00 UTC 2026\n${snap(4200)}\n\nMon Nov 16 10:00:01 UTC 2026\n${snap(8400)}\n`;
+
+  it('lists the caches largest first, from the last snapshot of a series, without invalid names', () => {
+    assert.ok(looksLikeSlabinfo(text));
+    assert.ok(!looksLikeSlabinfo('unreferenced object 0xffff (size 64):'));
+    const caches = cachesFromSlabinfo(text);
+    assert.deepEqual(caches.map((c) => c.name), ['dentry', 'kmalloc-64', 'bio-312', 'btrfs_delayed_node']);
+    assert.equal(caches[0].bytes, 8400 * 192);
+    assert.deepEqual(cachesFromSlabinfo(text, 2).map((c) => c.name), ['dentry', 'kmalloc-64']);
   });
 });

@@ -42,8 +42,24 @@ export const BPFTRACE_OPTIONS: OptionSpec[] = [
       { value: 'size', label: 'Allocation size', detail: 'kmalloc/kfree whose bytes_alloc equals a size (e.g. 1024 for kmalloc-1k)' },
     ],
   },
-  { name: 'cache', type: 'cache', title: 'Slab cache', description: 'The cache, as /proc/slabinfo names it (when selecting by cache).', default: 'dentry' },
-  { name: 'size', type: 'integer', title: 'Allocation size', description: 'bytes_alloc of the kmalloc allocations (when selecting by size).', default: 1024, min: 1, max: 64 << 20 },
+  {
+    name: 'cache',
+    type: 'cache',
+    title: 'Slab cache',
+    description: 'The cache, as /proc/slabinfo names it.',
+    default: 'dentry',
+    when: { option: 'by', value: 'cache' },
+  },
+  {
+    name: 'size',
+    type: 'integer',
+    title: 'Allocation size',
+    description: 'bytes_alloc of the kmalloc allocations (the bucket: 8, 16, …, 96, 192, 1024, …).',
+    default: 1024,
+    min: 1,
+    max: 64 << 20,
+    when: { option: 'by', value: 'size' },
+  },
 ];
 
 const NAME_FIELD_NOTE = [

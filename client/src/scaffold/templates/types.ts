@@ -19,6 +19,8 @@ interface OptionBase {
   title: string;
   /** One sentence shown under the prompt. */
   description: string;
+  /** Only asked when another option has this value (otherwise its default is used). */
+  when?: { option: string; value: string };
 }
 
 export type OptionSpec = OptionBase &

@@ -299,3 +299,8 @@ export function parseAllocinfo(lines: Iterable<string>): AllocinfoReport {
   for (const l of lines) p.push(l);
   return p.finish();
 }
+
+/** Does this line identify /proc/allocinfo (for format detection)? */
+export function isAllocinfoSignature(line: string): boolean {
+  return /^allocinfo - version: \d/.test(line) || /^[ \t]*\d+(?:\.\d+)?[KMGTPE]?[ \t]+\d+ [\w.+/-]+\.[chS]:\d+ (?:\[[\w-]+\] )?func:[A-Za-z_]/.test(line);
+}

@@ -8,7 +8,7 @@
 //   		b'pcpu_alloc+0x3d8 [kernel]\n\t\tpcpu_alloc+…'      (python3 bytes-repr bug, bcc before PR #2316)
 // and slabratetop's tables (CACHE ALLOCS BYTES), which the same toolkit prints.
 import { Frame, Problem, Range, Token, range } from '../model';
-import { kernelPrefixLength } from '../kernelLines';
+import { logPrefixLength } from '../logPrefix';
 import { frameTokens } from '../frames';
 import { parseStackLine } from '../stackLine';
 import { ForeignLines } from '../views/viewKit';
@@ -90,7 +90,8 @@ export class BccMemleakParser {
   push(rawLine: string): void {
     const line = this.lineNo++;
     const raw = rawLine.length > MAX_EXAMINED ? rawLine.slice(0, MAX_EXAMINED) : rawLine;
-    const p = kernelPrefixLength(raw);
+    // memleak's own "[hh:mm:ss]" is part of its dump header, not a log prefix.
+    const p = logPrefixLength(raw);
     if (p > 0) this.tokens.push({ line, character: 0, length: p, kind: 'prefix' });
     const text = raw.slice(p);
     let m: RegExpExecArray | null;
@@ -285,4 +286,15 @@ export function parseBccMemleak(lines: Iterable<string>): BccMemleakReport {
   const p = new BccMemleakParser();
   for (const l of lines) p.push(l);
   return p.finish();
+}
+
+/** Does this line identify BCC/libbpf-tools memleak or slabratetop output (for format detection)? */
+export function isBccMemleakSignature(line: string): boolean {
+  return (
+    /\d+ bytes in \d+ allocations? from stack/.test(line) ||
+    /Top \d+ stacks with outstanding allocations:/.test(line) ||
+    /Attaching to kernel allocators/.test(line) ||
+    /^(?:# )?\S{0,64}slabratetop(?:\.py)?(?: |$)/.test(line) ||
+    /^CACHE[ \t]+ALLOCS[ \t]+BYTES[ \t]*$/.test(line)
+  );
 }

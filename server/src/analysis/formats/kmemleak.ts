@@ -147,7 +147,7 @@ export class KmemleakParser {
     if (!m) return false;
     this.closeRecord();
     const sizeAt = raw.indexOf(m[2], at + 22 + m[1].length);
-    this.tokens.push({ line, character: at, length: 20, kind: 'keyword' });
+    this.tokens.push({ line, character: at, length: 19, kind: 'keyword' });
     this.tokens.push({ line, character: at + 20, length: m[1].length + 2, kind: 'address' });
     this.tokens.push({ line, character: sizeAt, length: m[2].length, kind: 'size' });
     this.current = {

@@ -359,3 +359,8 @@ export function parsePageOwner(lines: Iterable<string>): PageOwnerReport {
   for (const l of lines) p.push(l);
   return p.finish();
 }
+
+/** Does this line identify page_owner output (for format detection)? */
+export function isPageOwnerSignature(line: string): boolean {
+  return /[Pp]age (?:last )?allocated via order \d+/.test(line);
+}

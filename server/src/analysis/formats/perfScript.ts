@@ -12,18 +12,29 @@
 import { Frame, range } from '../model';
 import { baseSymbol } from '../symbols';
 import {
+  BlockCache,
+  EventKind,
+  NO_KEYS,
   ParsedEvent,
   TraceCapture,
   TraceCollector,
   TraceOptions,
+  callSiteOf,
   classifyEvent,
+  digitsAt,
   pfnKey,
+  pointerKeyAt,
   pointerKey,
   readEventFields,
   readField,
   sizeValue,
+  symbolKey,
   textRange,
+  valueAt,
+  valueEnd,
 } from '../traceEvents';
+
+const NO_FRAMES: Frame[] = [];
 
 /** Lines longer than this are examined only up to it (an event line is a few hundred characters). */
 const MAX_EXAMINED = 4096;
@@ -33,10 +44,6 @@ const MAX_BLOCK_BYTES = 16 * 1024;
 const MAX_BLOCKS = 20_000;
 const MAX_BLOCK_CHARS = 32 * 1024 * 1024;
 
-const TS_TOKEN = /^(\d{1,12}\.\d{1,12}):$/;
-const CPU_TOKEN = /^\[(\d{1,5})\]$/;
-const PID_TOKEN = /^(\d{1,10})(?:\/(\d{1,10}))?$/;
-const EVENT_TOKEN = /^[A-Za-z_][\w-]{0,63}:[A-Za-z_][\w.-]{0,127}$/;
 const PERF_TRACE = /^ *(\d{1,12}\.\d{3,9}) (?:\( *(?:\d{1,12}\.\d{1,9} ms)? *\): +)?(?:([^\s/]{0,64}(?:\/[^\s/]{1,64}){0,3})\/(\d{1,10}) +)?([A-Za-z_][\w-]{0,63}:[A-Za-z_][\w.-]{0,127})\(/;
 const REPORT_SAMPLE = /^ +\d{1,3}\.\d\d% /;
 const REPORT_EVENT = /^# Samples: +\S{1,20} +of event '([^']{1,200})'/;
@@ -56,6 +63,14 @@ interface PendingEvent {
   style: 'fields' | 'args';
   /** Every line since the header was a frame line (the block can be remembered). */
   clean: boolean;
+  /** Fast path: columns of the call site and cache name, decoded only when needed. */
+  siteAt: number;
+  siteEnd: number;
+  /** `(get_empty_filp+0x5c)` before the fields (old perf), preferred when it names a function. */
+  parenAt: number;
+  parenEnd: number;
+  cacheAt: number;
+  cacheEnd: number;
 }
 
 interface Block {
@@ -70,6 +85,12 @@ export interface PerfFrameLine {
   key?: string;
   where: 'kernel' | 'user' | 'unknown';
   frame: Frame;
+}
+
+function firstNonBlank(text: string): number {
+  let i = 0;
+  while (isSpace(text[i])) i++;
+  return i < text.length ? i : 0;
 }
 
 function isSpace(c: string | undefined): boolean {
@@ -158,7 +179,7 @@ export function parsePerfFrame(text: string, line: number): PerfFrameLine | unde
     moduleRange: dso !== undefined && dsoAt >= 0 ? range(line, dsoAt, dsoAt + dso.length) : undefined,
   };
   let key: string | undefined;
-  if (where === 'kernel') key = unresolved ? `0x${address!.toLowerCase()}` : baseSymbol(symbol);
+  if (where === 'kernel') key = unresolved ? `0x${address!.toLowerCase()}` : symbolKey(symbol);
   return { key, where, frame };
 }
 
@@ -181,6 +202,26 @@ export interface PerfHeader {
   tsLength?: number;
 }
 
+function isWord(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/** `subsystem:event` (letters, digits, `_`, `-`; `.` too after the colon) between columns. */
+function isEventToken(text: string, from: number, to: number): boolean {
+  if (to - from < 3 || to - from > 192) return false;
+  const inner = text.indexOf(':', from);
+  if (inner <= from || inner >= to - 1) return false;
+  const a = text.charCodeAt(from);
+  const b = text.charCodeAt(inner + 1);
+  if (!(isWord(a) && (a < 48 || a > 57)) || !(isWord(b) && (b < 48 || b > 57))) return false;
+  for (let i = from; i < to; i++) {
+    if (i === inner) continue;
+    const c = text.charCodeAt(i);
+    if (!isWord(c) && c !== 45 && !(c === 46 && i > inner)) return false;
+  }
+  return true;
+}
+
 /** Column of the event token (`kmem:kmalloc:`) of a perf script line, or -1. */
 function eventToken(text: string): { start: number; end: number } | undefined {
   let colon = text.indexOf(':');
@@ -191,12 +232,45 @@ function eventToken(text: string): { start: number; end: number } | undefined {
       const floor = Math.max(0, colon - 200);
       while (start >= floor && text[start] !== ' ' && text[start] !== '\t') start--;
       start++;
-      const token = text.slice(start, colon);
-      if (EVENT_TOKEN.test(token)) return { start, end: colon };
+      if (isEventToken(text, start, colon)) return { start, end: colon };
     }
     colon = text.indexOf(':', colon + 1);
   }
   return undefined;
+}
+
+function isDigits(text: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** A decimal `1197.901491` between columns (validated by the caller), without a substring. */
+export function decimalAt(text: string, from: number, to: number): number {
+  let int = 0;
+  let i = from;
+  for (; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) break;
+    int = int * 10 + (c - 48);
+  }
+  let frac = 0;
+  let scale = 1;
+  for (i++; i < to; i++) {
+    frac = frac * 10 + (text.charCodeAt(i) - 48);
+    scale *= 10;
+  }
+  return int + frac / scale;
+}
+
+/** `1197.901491:` (digits, a dot, digits, a colon) between columns from and to. */
+function isTimestamp(text: string, from: number, to: number): boolean {
+  if (to - from < 4 || to - from > 26 || text[to - 1] !== ':') return false;
+  const dot = text.indexOf('.', from);
+  return dot > from && dot < to - 2 && isDigits(text, from, dot) && isDigits(text, dot + 1, to - 1);
 }
 
 /** The header of a perf script event line: comm, pid[/tid], [cpu], time, event. */
@@ -204,42 +278,53 @@ export function parsePerfHeader(text: string): PerfHeader | undefined {
   const tok = eventToken(text);
   if (tok) {
     const h: PerfHeader = { name: text.slice(tok.start, tok.end), nameAt: tok.start, fieldsFrom: tok.end + 1, style: 'fields', ts: NaN };
-    // Tokens of the prefix, right to left: [time:] [period] [cpu] [pid[/tid]] comm…
-    const tokens: { text: string; at: number }[] = [];
-    const re = /\S+/g;
-    const prefix = text.slice(0, tok.start);
-    for (let m = re.exec(prefix); m; m = re.exec(prefix)) tokens.push({ text: m[0], at: m.index });
-    let i = tokens.length - 1;
-    const tsIndex = tokens.findIndex((t) => TS_TOKEN.test(t.text));
+    // Tokens of the prefix (as column pairs), read right to left: [time:] [period] [cpu] [pid[/tid]] comm…
+    const at: number[] = [];
+    let p = 0;
+    while (p < tok.start) {
+      while (p < tok.start && isSpace(text[p])) p++;
+      if (p >= tok.start) break;
+      const a = p;
+      while (p < tok.start && !isSpace(text[p])) p++;
+      at.push(a, p);
+    }
+    const n = at.length >> 1;
+    let tsIndex = -1;
+    for (let k = 0; k < n; k++) {
+      if (isTimestamp(text, at[2 * k], at[2 * k + 1])) {
+        tsIndex = k;
+        break;
+      }
+    }
+    let i = n - 1;
     if (tsIndex >= 0) {
-      const t = tokens[tsIndex];
-      h.ts = Number(t.text.slice(0, -1));
-      h.tsAt = t.at;
-      h.tsLength = t.text.length - 1;
+      h.tsAt = at[2 * tsIndex];
+      h.tsLength = at[2 * tsIndex + 1] - 1 - h.tsAt;
+      h.ts = decimalAt(text, h.tsAt, h.tsAt + h.tsLength);
       i = tsIndex - 1;
     }
-    let m: RegExpExecArray | null;
-    if (i >= 0 && (m = CPU_TOKEN.exec(tokens[i].text))) {
-      h.cpu = Number(m[1]);
-      h.cpuAt = tokens[i].at + 1;
-      h.cpuLength = m[1].length;
+    if (i >= 0 && text[at[2 * i]] === '[' && text[at[2 * i + 1] - 1] === ']' && isDigits(text, at[2 * i] + 1, at[2 * i + 1] - 1)) {
+      h.cpuAt = at[2 * i] + 1;
+      h.cpuLength = at[2 * i + 1] - 1 - h.cpuAt;
+      h.cpu = Number(text.slice(h.cpuAt, h.cpuAt + h.cpuLength));
       i--;
     }
-    if (i >= 1 && (m = PID_TOKEN.exec(tokens[i].text))) {
-      h.pid = Number(m[1]);
-      h.pidAt = tokens[i].at;
-      h.pidLength = m[1].length;
-      i--;
-    } else if (i === 0 && (m = PID_TOKEN.exec(tokens[0].text)) && tsIndex >= 0) {
-      // `-F tid,time,…`: a lone number before the time is the tid, not a comm.
-      h.pid = Number(m[1]);
-      h.pidAt = tokens[0].at;
-      h.pidLength = m[1].length;
-      i--;
+    if (i >= 0 && (i >= 1 || tsIndex >= 0)) {
+      // `comm pid[/tid]`, or `-F tid,time,…`: a lone number before the time is the tid, not a comm.
+      const a = at[2 * i];
+      const b = at[2 * i + 1];
+      const slash = text.indexOf('/', a);
+      const pidEnd = slash >= 0 && slash < b ? slash : b;
+      if (pidEnd - a <= 10 && isDigits(text, a, pidEnd) && (pidEnd === b || isDigits(text, pidEnd + 1, b))) {
+        h.pidAt = a;
+        h.pidLength = pidEnd - a;
+        h.pid = Number(text.slice(a, pidEnd));
+        i--;
+      }
     }
     if (i >= 0) {
-      h.commAt = tokens[0].at;
-      h.comm = text.slice(tokens[0].at, tokens[i].at + tokens[i].text.length);
+      h.commAt = at[0];
+      h.comm = text.slice(at[0], at[2 * i + 1]);
     }
     return h;
   }
@@ -270,12 +355,13 @@ export class PerfScriptParser {
   /** perf report: the event of the samples that follow. */
   private reportEvent: string | undefined;
   private foreign = { count: 0, first: -1 };
-  private readonly blocks = new Map<string, Block>();
-  private blockChars = 0;
-  private learning: { key: string; lines: number; block?: Block } | undefined;
+  private readonly blocks = new BlockCache<Block>(MAX_BLOCKS, MAX_BLOCK_CHARS);
+  private learning: { bytes: Buffer; hash: number; lines: number } | undefined;
   private current: Block | undefined;
   /** The last line was an event header: a call chain may follow. */
   private fresh = false;
+  /** Event names seen (fast path: recognised without a substring). */
+  private readonly names: { name: string; kind: EventKind }[] = [];
   /** Lines consumed beyond the one given, by the last pushBytes call. */
   skipped = 0;
 
@@ -328,12 +414,12 @@ export class PerfScriptParser {
     const window = buf.subarray(next, Math.min(limit, next + MAX_BLOCK_BYTES));
     const rel = window.indexOf('\n\n');
     if (rel < 0) return next;
-    const key = buf.toString('latin1', next, next + rel);
-    const block = this.blocks.get(key);
+    const hash = BlockCache.hash(buf, next, next + rel);
+    const block = this.blocks.get(buf, next, next + rel, hash);
     if (!block) {
       let lines = 1;
-      for (let i = key.indexOf('\n'); i >= 0; i = key.indexOf('\n', i + 1)) lines++;
-      this.learning = { key, lines };
+      for (let i = buf.indexOf(10, next); i >= 0 && i < next + rel; i = buf.indexOf(10, i + 1)) lines++;
+      this.learning = { bytes: Buffer.from(buf.subarray(next, next + rel)), hash, lines };
       return next;
     }
     // A known chain: its frames, its group, its lines, and the blank line that ends it.
@@ -341,6 +427,7 @@ export class PerfScriptParser {
     if (block.group >= 0) p.ev.group = block.group;
     p.frameLines = block.lines;
     p.ev.endLine = this.lineNo + block.lines - 1;
+    p.ev.endCharacter = 0;
     this.lineNo += block.lines + 1;
     this.current = block;
     this.flush(true);
@@ -377,8 +464,13 @@ export class PerfScriptParser {
   private addFrame(p: PendingEvent, f: PerfFrameLine, line: number): void {
     p.frameLines++;
     p.ev.endLine = line;
-    if (f.key !== undefined) p.ev.keys.push(f.key);
+    p.ev.endCharacter = f.frame.range.end.character;
+    if (f.key !== undefined) {
+      if (p.ev.keys === NO_KEYS) p.ev.keys = [];
+      p.ev.keys.push(f.key);
+    }
     if (this.c.keeps(line)) {
+      if (p.frames === NO_FRAMES) p.frames = [];
       p.frames.push(f.frame);
       const fr = f.frame;
       if (fr.addressRange) this.c.token(line, fr.addressRange.start.character, fr.addressRange.end.character - fr.addressRange.start.character, 'address');
@@ -419,6 +511,7 @@ export class PerfScriptParser {
     if (!used) return false;
     p.text += ` ${text.trim()}`;
     ev.endLine = line;
+    ev.endCharacter = text.length;
     this.c.problem('wrapped-line', 'hint', range(line, 0, 0), `The fields of the event on line ${ev.line + 1} continue on this line (mail wrap); joined.`);
     return true;
   }
@@ -434,6 +527,7 @@ export class PerfScriptParser {
       this.c.lost(line, Number(lost[1]), textRange(line, text), 'perf lost events (PERF_RECORD_LOST)');
       return;
     }
+    if (!this.c.detail && this.fastEvent(line, text)) return;
     const h = parsePerfHeader(text);
     if (h) {
       this.event(line, text, h.name, h, h.fieldsFrom, h.style);
@@ -485,6 +579,7 @@ export class PerfScriptParser {
     const ev: ParsedEvent = {
       line,
       endLine: line,
+      endCharacter: text.length,
       name,
       kind,
       ts: h.ts,
@@ -494,13 +589,153 @@ export class PerfScriptParser {
       comm: h.comm,
       pid: h.pid,
       cpu: h.cpu,
-      keys: [],
-      headerRange: range(line, text.length - text.trimStart().length, text.length),
+      keys: NO_KEYS,
+      headerStart: firstNonBlank(text),
+      headerEnd: text.length,
     };
     readEventFields(ev, kind, text, fieldsFrom, style, c, line);
-    this.pending = { ev, frames: [], frameLines: 0, text, fieldsFrom, style, clean: true };
+    this.pending = { ev, frames: [], frameLines: 0, text, fieldsFrom, style, clean: true, siteAt: -1, siteEnd: -1, parenAt: -1, parenEnd: -1, cacheAt: -1, cacheEnd: -1 };
     this.current = undefined;
     this.fresh = true;
+  }
+
+  /**
+   * The common perf script event line, read without building a header: used when no editor
+   * details are kept. Returns false for anything unusual (the full path handles it).
+   */
+  private fastEvent(line: number, text: string): boolean {
+    const tok = eventToken(text);
+    if (!tok) return false;
+    const known = this.names;
+    let name: string | undefined;
+    let kind: EventKind | undefined;
+    const len = tok.end - tok.start;
+    for (let i = 0; i < known.length; i++) {
+      const k = known[i];
+      if (k.name.length === len && text.startsWith(k.name, tok.start)) {
+        name = k.name;
+        kind = k.kind;
+        break;
+      }
+    }
+    if (name === undefined) {
+      name = text.slice(tok.start, tok.end);
+      kind = classifyEvent(name);
+      if (known.length < 16) known.push({ name, kind });
+    }
+    if (kind!.role === 'other') {
+      this.c.other();
+      this.skippingChain = true;
+      return true;
+    }
+    // The time: the token before the event (or the one before a period count).
+    let ts = NaN;
+    let e = tok.start;
+    for (let tries = 0; tries < 2 && e > 0; tries++) {
+      while (e > 0 && isSpace(text[e - 1])) e--;
+      let b = e;
+      while (b > 0 && !isSpace(text[b - 1])) b--;
+      if (isTimestamp(text, b, e)) {
+        ts = decimalAt(text, b, e - 1);
+        break;
+      }
+      e = b;
+    }
+    const from = tok.end + 1;
+    const ev: ParsedEvent = {
+      line,
+      endLine: line,
+      endCharacter: text.length,
+      name,
+      kind: kind!,
+      ts,
+      ptr: undefined,
+      bytes: NaN,
+      requested: NaN,
+      keys: NO_KEYS,
+      headerStart: firstNonBlank(text),
+      headerEnd: text.length,
+    };
+    const p: PendingEvent = {
+      ev,
+      frames: NO_FRAMES,
+      frameLines: 0,
+      text,
+      fieldsFrom: from,
+      style: 'fields',
+      clean: true,
+      siteAt: -1,
+      siteEnd: -1,
+      parenAt: -1,
+      parenEnd: -1,
+      cacheAt: -1,
+      cacheEnd: -1,
+    };
+    if (kind!.pages) {
+      readEventFields(ev, kind!, text, from, 'fields', this.c, line);
+      const site = valueAt(text, ' call_site=', from - 1);
+      if (site >= 0) {
+        p.siteAt = site;
+        p.siteEnd = valueEnd;
+      }
+    } else {
+      let v = valueAt(text, ' ptr=', from - 1);
+      if (v >= 0) {
+        ev.ptrText = undefined;
+        ev.ptr = pointerKeyAt(text, v, valueEnd);
+      }
+      v = valueAt(text, ' bytes_alloc=', from - 1);
+      if (v >= 0) ev.bytes = digitsAt(text, v, valueEnd);
+      v = valueAt(text, ' bytes_req=', from - 1);
+      if (v >= 0) ev.requested = digitsAt(text, v, valueEnd);
+      if (Number.isNaN(ev.bytes) && !Number.isNaN(ev.requested)) ev.bytes = ev.requested;
+      v = valueAt(text, ' call_site=', from - 1);
+      if (v >= 0) {
+        p.siteAt = v;
+        p.siteEnd = valueEnd;
+      }
+      v = valueAt(text, ' name=', from - 1);
+      if (v >= 0) {
+        p.cacheAt = v;
+        p.cacheEnd = valueEnd;
+      }
+      // `(get_empty_filp+0x5c) call_site=…`: old perf's resolved call site comes first.
+      let q = from;
+      while (text.charCodeAt(q) === 32) q++;
+      if (text.charCodeAt(q) === 40) {
+        const close = text.indexOf(')', q);
+        if (close > q + 1) {
+          p.parenAt = q + 1;
+          p.parenEnd = close;
+        }
+      }
+    }
+    this.pending = p;
+    this.current = undefined;
+    this.fresh = true;
+    return true;
+  }
+
+  /** Fast path: decode the call site and cache name now, if the event's group needs them. */
+  private resolve(p: PendingEvent): void {
+    const ev = p.ev;
+    const g = ev.group !== undefined ? this.c.stacks.groups[ev.group] : undefined;
+    if ((p.siteAt >= 0 || p.parenAt >= 0) && (g === undefined || g.callSite === undefined || ev.keys.length === 0)) {
+      let text = p.parenAt >= 0 ? p.text.slice(p.parenAt, p.parenEnd) : '';
+      let cs = p.parenAt >= 0 ? callSiteOf(text) : undefined;
+      if (cs?.symbol === undefined && p.siteAt >= 0) {
+        text = p.text.slice(p.siteAt, p.siteEnd);
+        cs = callSiteOf(text);
+      } else if (cs?.symbol === undefined) cs = undefined;
+      if (cs) {
+        ev.callSite = text;
+        ev.callSiteKey = cs.key;
+      }
+    }
+    if (p.cacheAt >= 0) {
+      const known = g?.cache;
+      if (known === undefined || known.length !== p.cacheEnd - p.cacheAt || !p.text.startsWith(known, p.cacheAt)) ev.cache = p.text.slice(p.cacheAt, p.cacheEnd);
+    }
   }
 
   /** The pending event is complete: check what its line lacks, and hand it to the collector. */
@@ -509,6 +744,7 @@ export class PerfScriptParser {
     if (!p) return;
     this.pending = undefined;
     const ev = p.ev;
+    if (p.siteAt >= 0 || p.parenAt >= 0 || p.cacheAt >= 0) this.resolve(p);
     this.checkCut(p);
     const group = this.c.event(ev);
     if (p.frames.length > 0 && group >= 0) {
@@ -530,20 +766,17 @@ export class PerfScriptParser {
       if (group >= 0 && this.current.group < 0) this.current.group = group;
       this.current = undefined;
     } else if (l && atBlank && p.clean && p.frameLines === l.lines && ev.keys.length > 0) {
-      if (this.blocks.size < MAX_BLOCKS && this.blockChars + l.key.length <= MAX_BLOCK_CHARS) {
-        this.blocks.set(l.key, { keys: ev.keys, lines: l.lines, group: ev.kind.role === 'alloc' ? group : -1 });
-        this.blockChars += l.key.length;
-      }
+      this.blocks.set(l.bytes, l.hash, { keys: ev.keys, lines: l.lines, group: ev.kind.role === 'alloc' ? group : -1 });
     }
   }
 
   private checkCut(p: PendingEvent): void {
     const ev = p.ev;
-    if (ev.name.includes('probe') || this.c.facts.aggregated) return;
-    const slabAlloc = ev.kind.role === 'alloc' && ev.kind.space === 'slab' && /k(?:mem_cache_alloc|malloc)/.test(ev.name);
-    const lastSpace = p.text.lastIndexOf(' ');
-    const last = p.text.slice(lastSpace + 1);
-    const cutToken = p.style === 'fields' && last.length > 0 && !last.includes('=') && !last.endsWith(')') && lastSpace >= p.fieldsFrom;
+    if (this.c.facts.aggregated || ev.name.includes('probe')) return;
+    const t = p.text;
+    const lastSpace = t.lastIndexOf(' ');
+    const cutToken = p.style === 'fields' && lastSpace >= p.fieldsFrom && lastSpace < t.length - 1 && t.indexOf('=', lastSpace) < 0 && !t.endsWith(')');
+    const slabAlloc = !cutToken && ev.kind.role === 'alloc' && ev.kind.space === 'slab' && p.style === 'fields' && !t.includes('gfp_flags=') && /k(?:mem_cache_alloc|malloc)/.test(ev.name);
     if (ev.ptr === undefined) {
       this.c.problem(
         'cut-line',
@@ -552,7 +785,7 @@ export class PerfScriptParser {
         `This ${ev.name} event line is cut short before its ${ev.kind.pages ? 'pfn' : 'pointer'} (terminal width or truncation): it cannot be paired.`,
         (n) => `${n} more event lines are cut short before their pointer.`,
       );
-    } else if (cutToken || (slabAlloc && p.style === 'fields' && !p.text.includes('gfp_flags='))) {
+    } else if (cutToken || slabAlloc) {
       this.c.problem(
         'cut-line',
         'hint',
@@ -578,4 +811,16 @@ export function parsePerfScript(lines: Iterable<string>, options: TraceOptions =
   const parser = new PerfScriptParser(options);
   for (const l of lines) parser.push(l);
   return parser.finish();
+}
+
+const SIGNATURE = /(?:^|\s)(?:kmem|percpu|probe|probe_\w{1,64}|kprobes):[a-z_]\w{0,63}(?::(?:\s|$)|\()/;
+const SIGNATURE_REPORT = /^# Samples: +\S{1,20} +of event '(?:kmem|percpu|probe\w{0,64}):/;
+
+/** Does this line identify perf script (or perf trace / perf report) output of kmem events? */
+export function isPerfScriptSignature(line: string): boolean {
+  const text = line.length > MAX_EXAMINED ? line.slice(0, MAX_EXAMINED) : line;
+  if (text.startsWith('#')) return SIGNATURE_REPORT.test(text);
+  if (!SIGNATURE.test(text)) return false;
+  const h = parsePerfHeader(text);
+  return h !== undefined && classifyEvent(h.name).role !== 'other';
 }

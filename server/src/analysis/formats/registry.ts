@@ -2,17 +2,43 @@
 import { CaptureView, FormatId } from '../views/captureView';
 import { KmemleakParser } from './kmemleak';
 import { kmemleakView } from '../views/kmemleakView';
+import { PerfScriptParser, isPerfScriptSignature } from './perfScript';
+import { perfScriptView } from '../views/perfScriptView';
+import { FtraceParser, isFtraceSignature } from './ftrace';
+import { ftraceView } from '../views/ftraceView';
+import { ByteLineSink } from '../lineReader';
 import { SnapshotSeriesParser } from '../snapshotSeries';
 import { slabSeriesView } from '../views/slabSeriesView';
 import { isSlabinfoSignature } from './slabinfo';
 import { isSlabtopSignature } from './slabtop';
 import { isMeminfoSignature } from './meminfo';
 import { isBuddyinfoSignature } from './buddyinfo';
+import { SlubDebugParser, isSlubDebugSignature } from './slubDebug';
+import { slubDebugView } from '../views/slubDebugView';
+import { VmallocinfoParser, isVmallocinfoSignature } from './vmallocinfo';
+import { vmallocinfoView } from '../views/vmallocinfoView';
+import { PageOwnerParser, isPageOwnerSignature } from './pageOwner';
+import { pageOwnerView } from '../views/pageOwnerView';
+import { AllocinfoParser, isAllocinfoSignature } from './allocinfo';
+import { allocinfoView } from '../views/allocinfoView';
+import { BccMemleakParser, isBccMemleakSignature } from './bccMemleak';
+import { bccMemleakView } from '../views/bccMemleakView';
 
 /** Consumes a capture line by line; `finish` gives the view. */
 export interface CaptureAnalyzer {
   push(line: string): void;
   finish(): CaptureView;
+  /** Optional byte path, used for files read from disk (see ByteLineSink). */
+  bytes?: ByteLineSink;
+}
+
+/** What a caller may ask of an analyzer; formats ignore what does not apply to them. */
+export interface AnalyzerOptions {
+  /** Keep only events in this time window (seconds, the capture's timestamps). */
+  since?: number;
+  until?: number;
+  /** Keep per-line details for an editor (tokens, hovers); off for files analysed from disk. */
+  detail?: boolean;
 }
 
 export interface CaptureFormat {
@@ -23,7 +49,7 @@ export interface CaptureFormat {
   label: string;
   /** Does this line (anywhere in the head of a file) identify the format? */
   signature(line: string): boolean;
-  create(): CaptureAnalyzer;
+  create(options?: AnalyzerOptions): CaptureAnalyzer;
 }
 
 export const FORMATS: CaptureFormat[] = [
@@ -37,12 +63,62 @@ export const FORMATS: CaptureFormat[] = [
       return { push: (l) => parser.push(l), finish: () => kmemleakView(parser.finish()) };
     },
   },
+  // Issue 4: allocation traces.
+  {
+    id: 'perf-script',
+    languageId: 'perf-script',
+    label: 'perf script kmem trace',
+    signature: isPerfScriptSignature,
+    create: (options) => {
+      const p = new PerfScriptParser(options);
+      return {
+        push: (l) => p.push(l),
+        finish: () => perfScriptView(p.finish()),
+        bytes: { line: (b, s, e, n, l) => p.pushBytes(b, s, e, n, l), get skipped() { return p.skipped; } },
+      };
+    },
+  },
+  {
+    id: 'ftrace',
+    languageId: 'ftrace',
+    label: 'ftrace kmem trace',
+    signature: isFtraceSignature,
+    create: (options) => {
+      const p = new FtraceParser(options);
+      return {
+        push: (l) => p.push(l),
+        finish: () => ftraceView(p.finish()),
+        bytes: { line: (b, s, e, n, l) => p.pushBytes(b, s, e, n, l), get skipped() { return p.skipped; } },
+      };
+    },
+  },
   // Slab and memory snapshots: one series parser reads all four (recorders mix them in one file);
   // the format only names what the file is. buddyinfo shares the meminfo language.
   slabFormat('slabinfo', 'slabinfo', '/proc/slabinfo snapshot', isSlabinfoSignature),
   slabFormat('slabtop', 'slabtop', 'slabtop output', isSlabtopSignature),
   slabFormat('meminfo', 'meminfo', '/proc/meminfo snapshot', isMeminfoSignature),
   slabFormat('buddyinfo', 'meminfo', '/proc/buddyinfo snapshot', isBuddyinfoSignature),
+  // Issue 7: SLUB debug logs, vmallocinfo, page_owner, allocinfo, BCC memleak.
+  lineFormat('slub-debug', 'slub-debug', 'SLUB debug log (slub_debug trace, error report, alloc_traces)', isSlubDebugSignature, () => {
+    const p = new SlubDebugParser();
+    return { push: (l) => p.push(l), finish: () => slubDebugView(p.finish()) };
+  }),
+  lineFormat('vmallocinfo', 'vmallocinfo', '/proc/vmallocinfo dump', isVmallocinfoSignature, () => {
+    const p = new VmallocinfoParser();
+    return { push: (l) => p.push(l), finish: () => vmallocinfoView(p.finish()) };
+  }),
+  lineFormat('page-owner', 'page-owner', 'page_owner dump', isPageOwnerSignature, () => {
+    const p = new PageOwnerParser();
+    return { push: (l) => p.push(l), finish: () => pageOwnerView(p.finish()) };
+  }),
+  lineFormat('allocinfo', 'allocinfo', '/proc/allocinfo dump', isAllocinfoSignature, () => {
+    const p = new AllocinfoParser();
+    return { push: (l) => p.push(l), finish: () => allocinfoView(p.finish()) };
+  }),
+  lineFormat('bcc-memleak', 'bcc-memleak', 'BCC/libbpf-tools memleak output', isBccMemleakSignature, () => {
+    const p = new BccMemleakParser();
+    return { push: (l) => p.push(l), finish: () => bccMemleakView(p.finish()) };
+  }),
 ];
 
 function slabFormat(id: FormatId, languageId: string, label: string, signature: (line: string) => boolean): CaptureFormat {
@@ -56,6 +132,10 @@ function slabFormat(id: FormatId, languageId: string, label: string, signature: 
       return { push: (l) => parser.push(l), finish: () => slabSeriesView(parser.finish(), id) };
     },
   };
+}
+
+function lineFormat(id: FormatId, languageId: string, label: string, signature: (line: string) => boolean, create: () => CaptureAnalyzer): CaptureFormat {
+  return { id, languageId, label, signature, create };
 }
 
 export function formatById(id: string): CaptureFormat | undefined {

@@ -534,7 +534,7 @@ export class SlubDebugParser {
     const kind = m[1] === 'Allocated' ? 'alloc' : 'free';
     const start = at + (content.length - content.trimStart().length);
     const t: SlubTrack = { kind, line, range: range(line, start, text.trimEnd().length), frames: [], endLine: line, wrapped: false };
-    const callerAt = at + m.index + m[0].indexOf(' in ') + 4;
+    const callerAt = at + m[0].indexOf(' in ') + 4;
     const callerText = m[2] + (m[3] !== undefined ? ` [${m[3]}]` : '');
     const parsed = parseStackLine(text.slice(0, callerAt + callerText.length), callerAt, line);
     if (parsed) {
@@ -607,4 +607,15 @@ export function parseSlubDebug(lines: Iterable<string>): SlubReport {
   const p = new SlubDebugParser();
   for (const l of lines) p.push(l);
   return p.finish();
+}
+
+/** Does this line identify SLUB debug output (for format detection)? */
+export function isSlubDebugSignature(line: string): boolean {
+  return (
+    /\bTRACE \S+ (?:alloc|free) 0x[0-9a-fA-F]+ inuse=\d/.test(line) ||
+    /\bBUG [^\s:]+ \((?:Not tainted|Tainted: [^)]*)\): /.test(line) ||
+    /\bBUG [^\s:]+: (?:Left |Right )?(?:Redzone|Poison|Padding) overwritten/.test(line) ||
+    /(?:Allocated|Freed) in \S+ age=\d+ cpu=\d+ pid=\d+/.test(line) ||
+    /^[ \t]*\d+ (?:<not-available>|[A-Za-z_.$][\w.$]*\+0x[0-9a-fA-F]+\/0x[0-9a-fA-F]+) (?:waste=\d+\/\d+ )?age=\d+(?:\/\d+\/\d+)? pid=\d+/.test(line)
+  );
 }

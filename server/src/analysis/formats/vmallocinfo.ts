@@ -278,3 +278,8 @@ export function parseVmallocinfo(lines: Iterable<string>): VmallocReport {
   for (const l of lines) p.push(l);
   return p.finish();
 }
+
+/** Does this line identify /proc/vmallocinfo (for format detection)? */
+export function isVmallocinfoSignature(line: string): boolean {
+  return /^[ \t]*0x[0-9a-fA-F]{8,16}-0x[0-9a-fA-F]{8,16}[ \t]+\d+[ \t]/.test(line);
+}

@@ -84,14 +84,15 @@ export class SourceMapper {
         if (ok(p)) return p;
       }
     }
-    // The builder's absolute path: try its tails (directory and file at least) under the
-    // kernel tree, longest first.
-    if (this.kernelSourceRoot && path.isAbsolute(file)) {
-      const root = path.resolve(this.kernelSourceRoot);
+    // The builder's absolute path (`/build/linux-6.1/mm/slub.c`, or an out-of-tree module's
+    // `<kbuild dir>/./kmem_test.c`): try its tails under each root, kernel tree first, longest first.
+    if (path.isAbsolute(file)) {
       const parts = path.normalize(file).split('/').filter(Boolean);
-      for (let i = 1; i < parts.length - 1 && i < MAX_COMPONENTS; i++) {
-        const p = path.join(root, ...parts.slice(i));
-        if (ok(p)) return p;
+      for (const root of this.roots) {
+        for (let i = 1; i < parts.length && i < MAX_COMPONENTS; i++) {
+          const p = path.join(root, ...parts.slice(i));
+          if (ok(p)) return p;
+        }
       }
     }
     return undefined;

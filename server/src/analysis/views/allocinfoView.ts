@@ -5,7 +5,7 @@ import { AllocSite, AllocinfoReport } from '../formats/allocinfo';
 import { compareQuantities, grewSteadily, Growth, steadyGrowth } from '../compare';
 import { formatBytes, plural } from '../units';
 import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem } from './captureView';
-import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects } from './viewKit';
+import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects, containedOutline } from './viewKit';
 
 export function siteKey(s: AllocSite): string {
   return `${s.file}:${s.fileLine} ${s.func}`;
@@ -171,7 +171,7 @@ export function allocinfoView(report: AllocinfoReport): CaptureView {
     records: sites.length,
     findings,
     suspects,
-    outline,
+    outline: containedOutline(outline),
     folds: multi ? dumps.filter((d) => d.lastLine > d.firstLine).map((d) => ({ startLine: d.firstLine, endLine: d.lastLine })) : [],
     tokens: report.tokens,
     frames,

@@ -9,7 +9,7 @@ import { frameLabel } from '../frames';
 import { frameKey } from '../stacks';
 import { formatBytes, plural } from '../units';
 import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem } from './captureView';
-import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects } from './viewKit';
+import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects, spanRange, containedOutline } from './viewKit';
 
 interface StackGroup {
   signature: string;
@@ -87,6 +87,16 @@ export function bccMemleakView(report: BccMemleakReport): CaptureView {
 
   const findings: Finding[] = [];
   if (stacks.length > 0) findings.push(summary(report, groups, suspects, withStacks.length, growth));
+  else if (slabSuspects.length > 0) {
+    const top = slabSuspects[0];
+    findings.push({
+      range: range(0, 0, 0),
+      severity: 'information',
+      message: `slabratetop: ${plural(slabSuspects.length, 'cache')} in the last interval, ${formatBytes(slabSuspects.reduce((t, s) => t + s.bytes, 0))} allocated; busiest ${top.site} (${top.count} allocations, ${formatBytes(top.bytes)}). These are allocation rates, not memory left allocated.`,
+      code: 'summary',
+      related: slabSuspects.slice(0, MAX_RELATED).map((s) => ({ range: range(s.line, 0, 0), message: `${s.site}: ${s.count} allocations, ${formatBytes(s.bytes)}` })),
+    });
+  }
   for (const sus of suspects.filter((x) => x.verdict === 'likely-leak' || x.verdict === 'possible-leak').slice(0, MAX_RELATED)) {
     const g = groups.find((x) => x.stacks[0].headerLine === sus.line)!;
     const s = g.stacks[0];
@@ -137,7 +147,7 @@ export function bccMemleakView(report: BccMemleakReport): CaptureView {
     name: site(groupOf.get(s)!.norm, s),
     detail: `${formatBytes(s.bytes)} in ${plural(s.allocations, 'allocation')}`,
     kind: 'group',
-    range: { start: s.headerRange.start, end: { line: s.endLine, character: 0 } },
+    range: spanRange(s.headerRange.start, s.endLine, s.headerRange.end),
     selectionRange: s.headerRange,
     children: [],
   });
@@ -180,7 +190,7 @@ export function bccMemleakView(report: BccMemleakReport): CaptureView {
     records: stacks.length + report.slabRates.length,
     findings,
     suspects: [...suspects, ...slabSuspects],
-    outline,
+    outline: containedOutline(outline),
     folds: stacks.filter((s) => s.endLine > s.headerLine).map((s) => ({ startLine: s.headerLine, endLine: s.endLine })),
     tokens: report.tokens,
     frames,

@@ -9,7 +9,7 @@ import { frameKey } from '../stacks';
 import { explainGfpNames, explainMigrateType, explainPageFlags } from '../gfp';
 import { formatBytes, plural } from '../units';
 import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem } from './captureView';
-import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects } from './viewKit';
+import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects, containedOutline } from './viewKit';
 
 /** page_owner does not print the page size; 4 KiB is the common case (x86, most arm64). */
 export const PAGE_SIZE = 4096;
@@ -62,7 +62,7 @@ export function groupByStack(records: PageRecord[]): StackGroup[] {
 }
 
 const EARLY = /^(?:register_early_stack|register_dummy_stack|init_page_owner|init_pages_in_zone|init_early_allocated_pages|start_kernel|mm_core_init|memblock_\w+|page_ext_init\w*)$/;
-const PAGE_CACHE = /^(?:__filemap_get_folio|filemap_alloc_folio|pagecache_get_page|grab_cache_page\w*|add_to_page_cache\w*|page_cache_ra_\w+|ractl_alloc_folio|__do_page_cache_readahead|ondemand_readahead|filemap_fault|do_anonymous_page|handle_mm_fault|__handle_mm_fault|do_huge_pmd_anonymous_page|shmem_alloc_\w+|alloc_anon_folio|folio_prealloc|wp_page_copy|do_cow_fault)$/;
+const PAGE_CACHE = /^(?:find_lock_page|find_or_create_page|grow_dev_page|__getblk\w*|__filemap_get_folio|filemap_alloc_folio|pagecache_get_page|grab_cache_page\w*|add_to_page_cache\w*|page_cache_ra_\w+|ractl_alloc_folio|__do_page_cache_readahead|ondemand_readahead|filemap_fault|do_anonymous_page|handle_mm_fault|__handle_mm_fault|do_huge_pmd_anonymous_page|shmem_alloc_\w+|alloc_anon_folio|folio_prealloc|wp_page_copy|do_cow_fault)$/;
 
 function judge(g: StackGroup): { verdict: Verdict; reason: string } {
   const first = g.records[0];
@@ -188,7 +188,7 @@ export function pageOwnerView(report: PageOwnerReport): CaptureView {
     records: report.records.length,
     findings,
     suspects,
-    outline,
+    outline: containedOutline(outline),
     folds: report.records.filter((r) => r.endLine > recordStart(r)).map((r) => ({ startLine: recordStart(r), endLine: r.endLine })),
     tokens: report.tokens,
     frames,

@@ -248,7 +248,11 @@ function meminfoFindings(report: SlabGrowthReport): Finding[] {
     out.push({
       range: latest(c),
       severity: c.verdict === 'likely-leak' ? 'warning' : 'information',
-      message: `${c.key}: ${c.verdict === 'likely-leak' ? 'grows steadily' : 'reclaimable memory grows'} — ${c.reason}${c.key === 'SUnreclaim' ? exhaustionText(report) : ''}`,
+      message:
+        `${c.key}: ${c.verdict === 'likely-leak' ? 'grows steadily' : 'reclaimable memory grows'} — ${c.reason}` +
+        (c.key === 'SUnreclaim' && report.exhaustion
+          ? ` At this rate it reaches MemTotal (${formatBytes(report.exhaustion.memTotal)}) in ${formatDuration(report.exhaustion.seconds)}.`
+          : ''),
       code: 'meminfo-growth',
       related: [],
     });

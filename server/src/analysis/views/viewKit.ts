@@ -81,3 +81,34 @@ export function lineStart(line: number): Range {
 export function md(text: string): string {
   return text.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`);
 }
+
+/**
+ * A range from `start` to the start of `endLine`, or to `sameLineEnd` when the record ends on
+ * its first line (newlines lost): the end never comes before the start.
+ */
+export function spanRange(start: Position, endLine: number, sameLineEnd: Position): Range {
+  if (endLine > start.line) return { start, end: { line: endLine, character: 0 } };
+  const end = sameLineEnd.line > start.line || (sameLineEnd.line === start.line && sameLineEnd.character >= start.character) ? sameLineEnd : start;
+  return { start, end };
+}
+
+function before(a: Position, b: Position): boolean {
+  return a.line < b.line || (a.line === b.line && a.character <= b.character);
+}
+
+/**
+ * Make every outline item's range contain its selection range and its children (VS Code
+ * rejects a DocumentSymbol whose selectionRange is outside its range). Works in place.
+ */
+export function containedOutline<T extends { range: Range; selectionRange: Range; children: T[] }>(items: T[]): T[] {
+  for (const i of items) {
+    containedOutline(i.children);
+    let { start, end } = i.range;
+    for (const r of [i.selectionRange, ...i.children.map((c) => c.range)]) {
+      if (before(r.start, start)) start = r.start;
+      if (before(end, r.end)) end = r.end;
+    }
+    i.range = { start, end };
+  }
+  return items;
+}

@@ -6,7 +6,7 @@ import { VmEntry, VmallocReport } from '../formats/vmallocinfo';
 import { compareQuantities, grewSteadily, Growth, steadyGrowth } from '../compare';
 import { formatBytes, plural } from '../units';
 import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem } from './captureView';
-import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects } from './viewKit';
+import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects, containedOutline } from './viewKit';
 
 export interface CallerTally {
   key: string;
@@ -167,7 +167,7 @@ export function vmallocinfoView(report: VmallocReport): CaptureView {
     records: entries.length,
     findings,
     suspects,
-    outline,
+    outline: containedOutline(outline),
     folds,
     tokens: report.tokens,
     frames,

@@ -62,7 +62,7 @@ describe('ELF reader', () => {
       const nm = execFileSync('nm', ['-D', '--defined-only', real], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
       const some = nm
         .split('\n')
-        .map((l) => /^([0-9a-f]+) [TW] (\S+?)(?:@.*)?$/.exec(l))
+        .map((l) => /^([0-9a-f]+) [TW] ([^@\s]+)(?:@\S*)?$/.exec(l))
         .filter((m): m is RegExpExecArray => m !== null)
         .slice(0, 50);
       assert.ok(some.length > 0, `${real} exports functions`);

@@ -17,6 +17,7 @@ import {
   CallSite,
   addr2lineOracle,
   buildKmemTestModule,
+  buildModuleIn,
   callSites,
   frameText,
   markerLine,
@@ -206,6 +207,32 @@ describe('kmem_test module with debug info: real frames land on the right source
       const r1 = both.get(frameQueryKey(q))!;
       assert.equal(r1.binary, debug);
       assert.equal(r1.location?.line, markerLine(mod, MAIN, 'kzalloc'));
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('debug info with relative paths (-fdebug-prefix-map): the files are found under kleak.kernelSourceRoot', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kleak-prefixmap-'));
+    try {
+      const build = path.join(tmp, 'build');
+      const modules = path.join(tmp, 'modules');
+      const tree = path.join(tmp, 'tree');
+      for (const d of [build, modules, tree]) fs.mkdirSync(d);
+      const ko = buildModuleIn(mod, build, `-fdebug-prefix-map=${build}=.`);
+      // Only the .ko goes to the module folder; the sources to the "source tree".
+      fs.copyFileSync(ko, path.join(modules, 'kmem_test.ko'));
+      for (const f of ['kmem_test_main.c', 'kmem_test_aux.c']) fs.copyFileSync(path.join(build, f), path.join(tree, f));
+      fs.rmSync(build, { recursive: true, force: true });
+      const call = sites.find((x) => x.exp.outer[MAIN] === 'kzalloc')!;
+      const q = queryOf(call.text);
+      const without = (await new Symbolizer({ moduleSearchPaths: [modules] }, { runner: execTool }).resolve([q])).get(frameQueryKey(q))!;
+      assert.equal(without.location?.line, markerLine(mod, MAIN, 'kzalloc'), 'the line is known');
+      assert.ok(!without.location!.file.includes(build), `the build folder is not in the debug info: ${without.location!.file}`);
+      assert.equal(without.location?.localPath, undefined, 'but the file is nowhere to open');
+      const withTree = (await new Symbolizer({ moduleSearchPaths: [modules], kernelSourceRoot: tree }, { runner: execTool }).resolve([q])).get(frameQueryKey(q))!;
+      assert.equal(withTree.location?.localPath, path.join(tree, MAIN));
+      assert.match(fs.readFileSync(path.join(tree, MAIN), 'utf8').split('\n')[withTree.location!.line - 1], /kzalloc\(/);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

@@ -94,11 +94,11 @@ describe('vmlinux-style binary and System.map (non-PIE stand-in)', () => {
         pending = undefined;
         continue;
       }
-      const ins = /^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$/.exec(l);
+      const ins = /^\s+([0-9a-f]+):\s+(\S+)(?:\s(.*))?$/.exec(l);
       if (!ins) continue;
       const at = BigInt(`0x${ins[1]}`);
       if (pending && fn && sizes.has(fn)) calls.push({ fn, fnAddr: sizes.get(fn)!.addr, fnSize: sizes.get(fn)!.size, ret: at, callee: pending.callee });
-      pending = ins[2] === 'call' ? { callee: /<([^>@+]+)/.exec(ins[3])?.[1] ?? '' } : undefined;
+      pending = ins[2] === 'call' ? { callee: /<([^>@+]+)/.exec(ins[3] ?? '')?.[1] ?? '' } : undefined;
     }
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,0 +1,141 @@
+// `kleak analyze` on slab/meminfo snapshot series: a series file, a folder, every sample.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, fixturePath } from '../helpers/fixtures';
+import { SLAB_SERIES_DIR, generatedLines, generatedPath, snapshotFixtures } from '../helpers/slabFixtures';
+
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+
+function kleak(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+  assert.equal(r.error, undefined, `kleak ${args.join(' ')} did not finish: ${r.error}`);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function json(...args: string[]) {
+  const r = kleak('analyze', '--json', ...args);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+let tmp: string;
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kleak-cli-slab-'));
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const verdictOf = (rep: { suspects: { site: string; verdict: string }[] }) => Object.fromEntries(rep.suspects.map((s) => [s.site, s.verdict]));
+
+describe('kleak analyze on the socketpair slab series', () => {
+  it('the slabinfo series file: records = snapshots, suspects = caches ranked by growth', () => {
+    const [rep] = json(generatedPath('slabinfo-series.txt.gz'));
+    assert.equal(rep.format, 'slabinfo');
+    assert.equal(rep.records, 58);
+    assert.deepEqual(rep.problems, []);
+    assert.equal(rep.suspects.length, 235);
+    const lines = generatedLines('slabinfo-series.txt.gz');
+    for (const s of rep.suspects) {
+      assert.deepEqual(Object.keys(s).sort(), ['bytes', 'count', 'line', 'rank', 'reason', 'site', 'stack', 'verdict']);
+      assert.ok(['likely-leak', 'cache', 'stable'].includes(s.verdict));
+      assert.ok(lines[s.line - 1].startsWith(`${s.site} `), `line ${s.line} is ${s.site}'s row`);
+    }
+    for (let i = 1; i < rep.suspects.length; i++) assert.ok(rep.suspects[i - 1].bytes >= rep.suspects[i].bytes, 'ranked by growth');
+    const v = verdictOf(rep);
+    assert.equal(v.signal_cache, 'likely-leak');
+    assert.equal(v.sock_inode_cache, 'likely-leak');
+    assert.equal(v.dentry, 'cache');
+    assert.equal(v.buffer_head, 'stable');
+    const sig = rep.suspects.find((s: { site: string }) => s.site === 'signal_cache');
+    assert.equal(sig.bytes, 8257536);
+    assert.match(sig.reason, /R² 1\.00/);
+  });
+
+  it('the folder: the same verdicts, meminfo merged, the files it set aside as problems', () => {
+    const [rep] = json(SLAB_SERIES_DIR);
+    assert.equal(rep.file, SLAB_SERIES_DIR);
+    assert.equal(rep.format, 'slabinfo');
+    assert.equal(rep.records, 58);
+    assert.deepEqual(
+      rep.suspects.slice(0, 6).map((s: { site: string; verdict: string }) => [s.site, s.verdict]),
+      [['dentry', 'cache'], ['ext4_inode_cache', 'cache'], ['signal_cache', 'likely-leak'], ['sock_inode_cache', 'likely-leak'], ['proc_inode_cache', 'cache'], ['kmalloc-192', 'likely-leak']],
+    );
+    assert.deepEqual(rep.problems.map((p: { severity: string }) => p.severity), ['information', 'information']);
+    assert.ok(rep.problems.some((p: { message: string }) => /vmallocinfo\.txt/.test(p.message)));
+  });
+
+  it('the meminfo and slabtop series', () => {
+    const [mem, top] = json(generatedPath('meminfo-series.txt'), generatedPath('slabtop-series.txt'));
+    assert.equal(mem.format, 'meminfo');
+    assert.equal(mem.records, 58);
+    assert.equal(verdictOf(mem).SUnreclaim, 'likely-leak');
+    assert.equal(verdictOf(mem).SReclaimable, 'cache');
+    assert.equal(top.format, 'slabtop');
+    assert.equal(top.records, 58);
+    assert.equal(verdictOf(top).signal_cache, 'likely-leak');
+    assert.equal(verdictOf(top).dentry, 'cache');
+  });
+
+  it('human summary and --top', () => {
+    const r = kleak('analyze', '--top', '3', generatedPath('slabinfo-series.txt.gz'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /slabinfo, 58 records/);
+    assert.match(r.stdout, /#3 likely-leak .* signal_cache/);
+    assert.doesNotMatch(r.stdout, /#4 /);
+  });
+
+  it('a recording killed mid-write: every complete snapshot read, the partial tail one warning', () => {
+    const lines = generatedLines('slabinfo-series.txt.gz');
+    const last = lines.map((l, i) => (/^[A-Z][a-z]{2} [A-Z]/.test(l) ? i : -1)).reduce((a, b) => Math.max(a, b));
+    const f = path.join(tmp, 'slabinfo-killed.txt');
+    fs.writeFileSync(f, [...lines.slice(0, last + 51), lines[last + 51].slice(0, 17)].join('\n'));
+    const [rep] = json(f);
+    assert.equal(rep.records, 57);
+    assert.deepEqual(rep.problems.map((p: { line: number; severity: string }) => [p.line, p.severity]), [[last + 1, 'warning']]);
+    assert.match(rep.problems[0].message, /last snapshot is cut short/);
+    assert.equal(verdictOf(rep).signal_cache, 'likely-leak');
+  });
+});
+
+describe('kleak analyze on every slab/meminfo sample', () => {
+  const expected: Record<string, [string, number]> = {
+    slabinfo_03: ['slabinfo', 1],
+    slabinfo_05: ['slabinfo', 3],
+    slabinfo_11: ['slabinfo', 1],
+    slabinfo_21: ['slabinfo', 4],
+    slabinfo_01: ['slabtop', 1],
+    slabinfo_07: ['slabtop', 2],
+    slabinfo_09: ['slabtop', 1],
+    meminfo_01: ['meminfo', 26],
+    meminfo_03: ['meminfo', 1],
+    meminfo_05: ['meminfo', 1],
+    meminfo_07: ['meminfo', 1],
+    meminfo_21: ['meminfo', 3],
+  };
+  it('detects each format from its content and counts its snapshots', () => {
+    const files = snapshotFixtures().map(([d, f]) => fixturePath(d, f));
+    const reps = json(...files);
+    reps.forEach((rep: { file: string; format: string; records: number; suspects: unknown[]; problems: { message: string }[] }) => {
+      const key = path.basename(rep.file).replace(/^((?:slabinfo|meminfo)_\d\d).*/, '$1');
+      assert.deepEqual([rep.format, rep.records], expected[key], rep.file);
+      if (rep.records === 1) {
+        assert.deepEqual(rep.suspects, []);
+        assert.ok(rep.problems.some((p) => /Only one snapshot/.test(p.message)));
+      }
+    });
+  });
+
+  it('a folder with no snapshot is refused with one line', () => {
+    const dir = path.join(tmp, 'nothing');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'hello\n');
+    const r = kleak('analyze', dir);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr.trim(), /^kleak: .*nothing: is a directory without slab or memory snapshots/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  });
+});

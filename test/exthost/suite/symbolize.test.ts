@@ -1,0 +1,103 @@
+// Issue 8 in the real extension host: a kmemleak capture with real frames of the kmem_test
+// module (built with debug info against Debian's headers by test/helpers/kmemTestModule.ts),
+// kleak.moduleSearchPaths set through the configuration API, and the built-in link, definition
+// and hover commands must lead to the module's source line. (The test workspace is trusted:
+// the harness starts code-server with --disable-workspace-trust.)
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+interface ModuleFacts {
+  dir: string;
+  frame: string;
+  file: string;
+  outerLine: number;
+  helperLine: number;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Builds (or reuses) the module and reads its facts with binutils, in a plain Node process. */
+function moduleFacts(): ModuleFacts {
+  const script = `
+    const m = require('./test/helpers/kmemTestModule.ts');
+    m.buildKmemTestModule().then((mod) => {
+      const c = m.callSites(mod.ko).find((x) => x.fn.name.startsWith('kmem_test_new_item') && /kmalloc/.test(x.callee));
+      const file = require('node:path').join(mod.dir, 'kmem_test_main.c');
+      process.stdout.write(JSON.stringify({ dir: mod.dir, frame: m.frameText(c), file,
+        outerLine: m.markerLine(mod, 'kmem_test_main.c', 'inline-call'), helperLine: m.markerLine(mod, 'kmem_test_main.c', 'inline-kmalloc') }));
+    }).catch((e) => { console.error(e); process.exit(1); });`;
+  return JSON.parse(execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 })) as ModuleFacts;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('kleak symbol sources in the VS Code extension host', function () {
+  this.timeout(300_000);
+  let facts: ModuleFacts;
+  let doc: vscode.TextDocument;
+  let frameLine: number;
+
+  before(async () => {
+    facts = moduleFacts();
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'symbolize', 'kmemleak-kmem_test.txt');
+    const text = [
+      'unreferenced object 0xffff888003a4c000 (size 96):',
+      '  comm "kworker/0:1", pid 31, jiffies 4294893451 (age 12.520s)',
+      '  backtrace:',
+      `    ${facts.frame}`,
+      '',
+    ].join('\n');
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text));
+    await vscode.workspace.getConfiguration('kleak').update('moduleSearchPaths', [facts.dir], vscode.ConfigurationTarget.Workspace);
+    doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { preview: false });
+    frameLine = 3;
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('kleak').update('moduleSearchPaths', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  it('the workspace is trusted, so tools may run; "kleak: Configure Symbol Sources" is registered', async () => {
+    assert.equal(vscode.workspace.isTrusted, true);
+    assert.ok((await vscode.commands.getCommands(true)).includes('kleak.configureSymbolSources'));
+  });
+
+  it('the frame’s link opens the module source at the line of the call', async () => {
+    const want = `${vscode.Uri.file(facts.file).toString()}#L${facts.outerLine}`;
+    const link = await waitFor('a local link on the frame', async () => {
+      const all = (await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri, 1000)) ?? [];
+      const l = all.find((x) => x.range.start.line === frameLine);
+      return l?.target?.scheme === 'file' ? l : undefined;
+    });
+    assert.equal(link.target!.toString(), want);
+  });
+
+  it('go to definition: the module source, at that line', async () => {
+    const pos = new vscode.Position(frameLine, doc.lineAt(frameLine).text.indexOf('kmem_test_new_item') + 3);
+    const locs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', doc.uri, pos);
+    const loc = locs[0] as vscode.Location;
+    assert.equal(loc.uri.fsPath, facts.file);
+    assert.equal(loc.range.start.line, facts.outerLine - 1);
+  });
+
+  it('hover: the line of the frame and the inlined static helper', async () => {
+    const pos = new vscode.Position(frameLine, doc.lineAt(frameLine).text.indexOf('kmem_test_new_item') + 3);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.ok(text.includes(`${facts.file}:${facts.outerLine}`), text);
+    assert.ok(text.includes('kmem_test_alloc_inline'), text);
+    assert.ok(text.includes(`${facts.file}:${facts.helperLine}`), text);
+  });
+});

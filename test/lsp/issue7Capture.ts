@@ -1,0 +1,43 @@
+// Opening the issue-7 fixtures (SLUB debug, vmallocinfo, page_owner, allocinfo, BCC memleak)
+// in the LSP tests, and reading LSP answers back against the capture text.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InitializeResult, SemanticTokens } from 'vscode-languageserver-protocol/node';
+import { REPO_ROOT } from './lspClient';
+import { decodeSemanticTokens, DecodedToken } from './captureText';
+
+export interface Capture {
+  name: string;
+  uri: string;
+  text: string;
+  lines: string[];
+}
+
+export function capture(dir: string, name: string): Capture {
+  const file = path.join(REPO_ROOT, 'test', 'fixtures', dir, name);
+  const text = fs.readFileSync(file, 'utf8');
+  return { name, uri: pathToFileURL(file).href, text, lines: text.split(/\r?\n/) };
+}
+
+export function captures(dir: string): Capture[] {
+  return fs
+    .readdirSync(path.join(REPO_ROOT, 'test', 'fixtures', dir))
+    .filter((f) => f.endsWith('.txt'))
+    .sort()
+    .map((f) => capture(dir, f));
+}
+
+export function tokens(init: InitializeResult, t: SemanticTokens): DecodedToken[] {
+  const legend = (init.capabilities.semanticTokensProvider as { legend: { tokenTypes: string[] } }).legend;
+  return decodeSemanticTokens(t.data, legend.tokenTypes);
+}
+
+/** Line (0-based) and column of the first occurrence of `needle` at or after line `from`. */
+export function find(c: Capture, needle: string, from = 0): { line: number; character: number } {
+  for (let i = from; i < c.lines.length; i++) {
+    const at = c.lines[i].indexOf(needle);
+    if (at >= 0) return { line: i, character: at };
+  }
+  throw new Error(`"${needle}" not in ${c.name}`);
+}

@@ -1,0 +1,48 @@
+// Growth between two states: the pure comparison behind multi-dump captures and Compare Captures.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareCaptures, compareQuantities, comparisonMarkdown, grewSteadily, steadyGrowth } from '../../../server/src/analysis/compare';
+import { FORMATS, analyzeLines } from '../../../server/src/analysis/formats/registry';
+import { fixtureLines } from '../../helpers/fixtures';
+
+describe('compare', () => {
+  it('classifies every key: grew, new, same, shrank, gone — biggest growth first', () => {
+    const rows = compareQuantities(
+      [{ key: 'a', label: 'a', count: 1, bytes: 100 }, { key: 'b', label: 'b', count: 2, bytes: 200 }, { key: 'c', label: 'c', count: 1, bytes: 50 }, { key: 'd', label: 'd', count: 1, bytes: 10 }],
+      [{ key: 'a', label: 'a', count: 3, bytes: 300 }, { key: 'b', label: 'b', count: 2, bytes: 200 }, { key: 'c', label: 'c', count: 1, bytes: 20 }, { key: 'e', label: 'e', count: 1, bytes: 1000 }],
+    );
+    assert.deepEqual(rows.map((r) => [r.key, r.status, r.deltaBytes]), [['e', 'new', 1000], ['a', 'grew', 200], ['b', 'same', 0], ['d', 'gone', -10], ['c', 'shrank', -30]]);
+  });
+
+  it('steady growth needs every value, and three dumps or 10%', () => {
+    assert.equal(grewSteadily([1, 2, 2, 3]), true);
+    assert.equal(grewSteadily([1, 3, 2]), false);
+    assert.equal(steadyGrowth([100, 101, 102]), true);
+    assert.equal(steadyGrowth([100, 101]), false);
+    assert.equal(steadyGrowth([100, 120]), true);
+    assert.equal(steadyGrowth([100, undefined, 300]), false);
+  });
+
+  it('compares two real allocinfo dumps of one machine (fresh boot, then 6 days): the ice pages grew most', () => {
+    const lines = fixtureLines('allocinfo', 'allocinfo_01_x86_64_6.15_ice_rx_three_dumps_mailwrapped.txt');
+    const format = FORMATS.find((f) => f.id === 'allocinfo')!;
+    const split = lines.findIndex((l) => l.includes('11:46:44 up 6 days'));
+    const first = analyzeLines(format, lines.slice(0, lines.findIndex((l) => l.includes('09:33:58 up 4 days'))));
+    const last = analyzeLines(format, lines.slice(split));
+    const c = compareCaptures({ name: 'boot.txt', format: first.format, records: first.records, suspects: first.suspects }, { name: 'day6.txt', format: last.format, records: last.records, suspects: last.suspects });
+    assert.equal(c.mismatch, false);
+    assert.deepEqual([c.rows[0].label, c.rows[0].status, c.rows[0].deltaBytes], ['ice_alloc_mapped_page (drivers/net/ethernet/intel/ice/ice_txrx.c:681)', 'grew', 3341238272 - 1105125376]);
+    const md = comparisonMarkdown(c);
+    assert.match(md, /^# kleak: boot\.txt → day6\.txt/);
+    assert.match(md, /## Who grew \(\d+\)/);
+    assert.match(md, /alloc\\_slab\\_page \(mm\/slub\.c:2450\)/);
+    assert.match(md, /\\_\\_dma\\_direct\\_alloc\\_pages \(kernel\/dma\/direct\.c:141\) \(gone\)/);
+    assert.match(md, /\| ice\\_alloc\\_mapped\\_page \(drivers\/net\/ethernet\/intel\/ice\/ice\\_txrx\.c:681\) \| 139252 · 1\.03 GiB \| 412215 · 3\.11 GiB \| \+272963 · \+2\.08 GiB \|/);
+  });
+
+  it('different formats compare only by totals', () => {
+    const c = compareCaptures({ name: 'a', format: 'vmallocinfo', records: 1, suspects: [] }, { name: 'b', format: 'allocinfo', records: 2, suspects: [] });
+    assert.equal(c.mismatch, true);
+    assert.match(comparisonMarkdown(c), /different formats/);
+  });
+});

@@ -1,0 +1,157 @@
+// SLUB debug parser on every real capture: counts come from the text, details from reading it.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { parseSlubDebug, bugKind } from '../../../../server/src/analysis/formats/slubDebug';
+import { fixtureLines, fixturePath, fixtureText } from '../../../helpers/fixtures';
+
+const DIR = 'slub-debug';
+const files = () => fs.readdirSync(fixturePath(DIR)).filter((f) => f.endsWith('.txt')).sort();
+const parse = (name: string) => {
+  const lines = fixtureLines(DIR, name);
+  return { lines, r: parseSlubDebug(lines) };
+};
+const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
+
+describe('SLUB debug parser on every sample', () => {
+  for (const name of files()) {
+    it(`${name}: one record per TRACE header, BUG header and alloc/free_traces line; ranges inside the text`, () => {
+      const text = fixtureText(DIR, name);
+      const { lines, r } = parse(name);
+      assert.equal(r.traces.length, count(text, /\bTRACE \S+ (?:alloc|free) 0x/g));
+      assert.equal(r.bugs.length, count(text, /\bBUG [^\s:]+ \(/g));
+      assert.equal(r.locations.length, count(text, /^ *\d+ \S+ (?:waste=\S+ )?age=/gm));
+      assert.ok(r.traces.length + r.bugs.length + r.locations.length > 0);
+      for (const t of r.tokens) assert.ok(t.line < lines.length && t.character >= 0 && t.character + t.length <= lines[t.line].length, `token ${JSON.stringify(t)}`);
+      const frames = [...r.traces, ...r.bugs].flatMap((x) => [...x.stacks.flatMap((s) => s.frames), ...('tracks' in x ? x.tracks.flatMap((t) => t.frames) : [])]);
+      for (const f of [...frames, ...r.locations.flatMap((l) => l.frames)]) {
+        const l = lines[f.symbolRange.start.line];
+        assert.equal(l.slice(f.symbolRange.start.character, f.symbolRange.end.character), f.symbol ?? `0x${f.address}`);
+      }
+    });
+  }
+});
+
+describe('SLUB debug details', () => {
+  it('01: a TRACE alloc with its call trace, then Objects remaining with two objects and their allocation tracks', () => {
+    const { r } = parse('slub_debug_01_x86_5.4.44_trace_and_objects_remaining_dmesg.txt');
+    const [t] = r.traces;
+    assert.deepEqual([t.op, t.cache, t.address, t.inuse, t.comm, t.pid, t.cpu], ['alloc', 'liulangrenaaa_cache', '00000000459b1c3f', 3, 'memleak_task_te', 4561, 0]);
+    assert.equal(t.stacks[0].frames.length, 15);
+    assert.equal(t.stacks[0].frames.filter((f) => f.unreliable).length, 7);
+    const [b] = r.bugs;
+    assert.equal(b.bug, 'objects-remaining');
+    assert.equal(b.cache, 'liulangrenaaa_cache');
+    assert.deepEqual(b.objects.map((o) => [o.address, o.offset]), [['00000000459b1c3f', 16], ['00000000f693e050', 10640]]);
+    assert.deepEqual(b.tracks.map((x) => [x.kind, x.caller?.symbol, x.caller?.module, x.age, x.pid, x.frames.length, x.object]), [
+      ['alloc', 'memleak_task_test', 'memleak', 20, 4561, 5, '00000000459b1c3f'],
+      ['alloc', 'memleak_task_test', 'memleak', 35, 4561, 5, '00000000f693e050'],
+    ]);
+    assert.equal(b.slab?.objects, 3);
+    assert.equal(b.slab?.used, 2);
+    assert.equal(b.comm, 'rmmod');
+    // The report's own call trace, then kmem_cache_destroy's warning with its own.
+    assert.deepEqual(b.stacks.map((s) => [s.frames.length, s.destroyWarning]), [[11, false], [8, true]]);
+    assert.equal(b.destroyWarnings.length, 1);
+  });
+
+  it('03: Redzone overwritten, first byte 0x0 instead of 0xcc, tab-indented allocation and free tracks', () => {
+    const { r } = parse('slub_debug_03_x86_next2013_redzone_alloc_free_tracks.txt');
+    const [b] = r.bugs;
+    assert.deepEqual([b.bug, b.cache, b.taint?.trim(), b.corruption?.first, b.corruption?.expected, b.corruption?.start], ['redzone-overwritten', 'kmalloc-4096', 'Tainted: G        W', 0x0, 0xcc, 'ffff88006d1a5520']);
+    const [alloc, free] = b.tracks;
+    assert.deepEqual([alloc.kind, alloc.caller?.symbol, alloc.age, alloc.cpu, alloc.pid, alloc.frames.length], ['alloc', 'open', 18922, 1, 7095, 11]);
+    assert.deepEqual([free.kind, free.caller?.symbol, free.age, free.cpu, free.pid, free.frames.length], ['free', 'seq_release', 18947, 0, 31203, 10]);
+    assert.equal(b.objects[0].address, 'ffff88006d1a4520');
+    assert.equal(b.startLine, 0, 'the ===== rule before BUG starts the report');
+  });
+
+  it('05: caller-id prefixes, ppc64 frames, interleaved faddr2line lines, a double free then a wrong object count', () => {
+    const { lines, r } = parse('slub_debug_05_ppc64_5.9next_object_already_free_callerid_interleaved.txt');
+    assert.deepEqual(r.bugs.map((b) => [b.bug, b.cache]), [['double-free', 'kmalloc-16'], ['slab-corruption', 'kmalloc-16']]);
+    const b = r.bugs[0];
+    assert.deepEqual(b.tracks.map((t) => [t.kind, t.caller?.symbol, t.pid, t.frames.length]), [['alloc', 'pcibios_scan_phb', 1, 8], ['free', 'pcibios_remove_bus', 151472, 14]]);
+    assert.deepEqual(b.hex.map((h) => h.label), ['Redzone', 'Object', 'Redzone', 'Padding']);
+    assert.deepEqual(b.hex[1].bytes.slice(-2), [0x6b, 0xa5]);
+    const stack = b.stacks[0].frames;
+    assert.equal(stack.length, 18);
+    assert.deepEqual([stack[0].symbol, stack[0].address, stack[0].unreliable], ['dump_stack', 'c000000000644278', true]);
+    assert.equal(b.fixes[0].text, 'Object at 0x00000000af116201 not freed');
+    const faddr = lines.flatMap((l, i) => (/ at arch\/powerpc/.test(l) ? [i] : []));
+    assert.deepEqual(r.problems.filter((p) => p.code === 'interleaved-line').map((p) => p.range.start.line), faddr);
+    assert.equal(r.bugs[1].message, 'Wrong object count. Counter is 174 but counted were 176');
+    const foreign = r.problems.find((p) => p.code === 'foreign-lines')!;
+    assert.match(foreign.message, /^12 lines outside/);
+  });
+
+  it('07: syslog prefixes, a TRACE header in the middle of another stack, a memcg cache name, object dumps in the free', () => {
+    const { r } = parse('slub_debug_07_arm64_uos_4.19_trace_alloc_free_syslog_interleaved.txt');
+    assert.deepEqual(r.traces.map((t) => [t.op, t.cache, t.stacks[0]?.frames.length ?? 0, t.hex.length]), [
+      ['alloc', 'kmalloc-128', 20, 0],
+      ['alloc', 'kmalloc-128', 0, 0],
+      ['free', 'kmalloc-128(522:accounts-daemon.service)', 15, 8],
+    ]);
+    // The frames after the second header continue the first stack (__arm64_sys_ioctl … el0_svc).
+    assert.equal(r.traces[0].stacks[0].frames[19].symbol, 'el0_svc');
+    assert.equal(r.traces[0].comm, 'Xorg');
+    assert.ok(r.problems.some((p) => p.code === 'truncated-record' && p.range.start.line === r.traces[1].line));
+    assert.equal(r.traces[2].fp, '0x0000000024f7d5b5');
+    assert.equal(r.traces[0].fp, '0x(null)');
+  });
+
+  it('09: a whole TRACE free record on one line (newlines lost) is split at its time stamps', () => {
+    const { r } = parse('slub_debug_09_x86_64_rhel7_trace_free_newlines_collapsed.txt');
+    const [t] = r.traces;
+    assert.deepEqual([t.op, t.cache, t.address, t.line], ['free', 'mm_struct', 'ffff88085be9d140', 0]);
+    assert.equal(t.stacks[0].frames.length, 18);
+    assert.equal(t.stacks[0].frames[0].symbol, 'dump_stack');
+    assert.equal(t.stacks[0].frames[9].module, 'binfmt_misc');
+    assert.equal(t.hex.length, 1);
+    assert.ok(r.problems.some((p) => p.code === 'collapsed-lines'));
+  });
+
+  it('11: Poison overwritten wrapped by mail: "instead of" and the pid join the lines before', () => {
+    const { r } = parse('slub_debug_11_x86_64_amdgpu_poison_overwritten_mailwrapped.txt');
+    const [b] = r.bugs;
+    assert.deepEqual([b.bug, b.cache, b.corruption?.first, b.corruption?.expected, b.corruption?.offset], ['poison-overwritten', 'kmalloc-4k', 0x6c, 0x6b, 5352]);
+    assert.deepEqual(b.tracks.map((t) => [t.kind, t.caller?.symbol, t.caller?.module, t.age, t.cpu, t.pid, t.frames.length, t.wrapped]), [
+      ['alloc', 'amdgpu_driver_open_kms', 'amdgpu', 44, 0, 2343, 16, true],
+      ['free', 'amdgpu_driver_postclose_kms', 'amdgpu', 22, 1, 2485, 13, true],
+    ]);
+  });
+
+  it('13: console [hh:mm:ss] prefixes, FIX before the tracks', () => {
+    const { r } = parse('slub_debug_13_x86_64_6.13_btrfs_poison_overwritten_console_time.txt');
+    const [b] = r.bugs;
+    assert.deepEqual([b.bug, b.cache, b.corruption?.first, b.corruption?.expected, b.corruption?.offset, b.fixes.length], ['poison-overwritten', 'kmalloc-64', 4, 0x6b, 5442, 1]);
+    assert.deepEqual(b.tracks.map((t) => [t.kind, t.caller?.symbol, t.pid, t.frames.length]), [['alloc', 'btrfs_encoded_read_regular_fill_pages', 18295, 8], ['free', 'btrfs_encoded_read_regular_fill_pages', 18295, 7]]);
+    assert.deepEqual(r.problems.filter((p) => p.severity !== 'hint'), []);
+  });
+
+  it('alloc_traces and free_traces (kernel documentation examples)', () => {
+    const a = parse('slub_alloc_traces_15_kernel_doc_examples.txt').r;
+    assert.deepEqual(a.locations.map((l) => [l.count, l.caller?.symbol, l.frames.length, l.age, l.pids, l.cpus, l.nodes]), [
+      [1085, 'populate_error_injection_list', 8, { min: 166678, avg: 166680, max: 166682 }, { min: 1, max: 1 }, '1', undefined],
+      [338, 'pci_alloc_dev', 16, { min: 290837, avg: 291891, max: 293509 }, { min: 1, max: 1 }, '106', '0-1'],
+    ]);
+    assert.deepEqual(a.locations[1].waste, { total: 521872, each: 1544 });
+    const f = parse('slub_free_traces_17_kernel_doc_example.txt').r;
+    assert.deepEqual(f.locations.map((l) => [l.count, l.notAvailable, l.frames.length]), [[1980, true, 0], [51, false, 16]]);
+  });
+
+  it('names every SLUB error kind', () => {
+    assert.equal(bugKind('Poison overwritten'), 'poison-overwritten');
+    assert.equal(bugKind('Right Redzone overwritten'), 'redzone-overwritten');
+    assert.equal(bugKind('Padding overwritten. 0xffff-0xffff @offset=1'), 'padding-overwritten');
+    assert.equal(bugKind('Object already free'), 'double-free');
+    assert.equal(bugKind('Objects remaining in kmalloc-64 on __kmem_cache_shutdown()'), 'objects-remaining');
+    assert.equal(bugKind('Freepointer corrupt'), 'slab-corruption');
+  });
+
+  it('never throws on hostile input and reports an empty capture', () => {
+    const r = parseSlubDebug(['BUG', 'TRACE x alloc 0x', 'BUG a (Not tainted): ', 'INFO: Allocated in', 'age=1', 'First byte 0x', '\u0000'.repeat(10), 'Call Trace:', '[<', '  1 x age=1 pid=2']);
+    assert.ok(Array.isArray(r.problems));
+    const empty = parseSlubDebug(['nothing here']);
+    assert.equal(empty.problems.at(-1)?.code, 'no-records');
+  });
+});

@@ -1,0 +1,118 @@
+// The SLUB debug view: an Error per error report with its tracks as related information,
+// poison explained on hover, TRACE records paired and never-freed stacks ranked.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { parseSlubDebug } from '../../../../server/src/analysis/formats/slubDebug';
+import { slubDebugView } from '../../../../server/src/analysis/views/slubDebugView';
+import { fixtureLines, fixturePath } from '../../../helpers/fixtures';
+
+const DIR = 'slub-debug';
+const viewOf = (name: string) => {
+  const lines = fixtureLines(DIR, name);
+  return { lines, view: slubDebugView(parseSlubDebug(lines)) };
+};
+const at = (lines: string[], needle: string, from = 0) => {
+  const line = lines.findIndex((l, i) => i >= from && l.includes(needle));
+  assert.ok(line >= 0, needle);
+  return { line, character: lines[line].indexOf(needle) };
+};
+
+describe('SLUB debug view on every sample', () => {
+  for (const name of fs.readdirSync(fixturePath(DIR)).filter((f) => f.endsWith('.txt')).sort()) {
+    it(`${name}: one Error per BUG header, exactly on it; one summary`, () => {
+      const { lines, view } = viewOf(name);
+      const bugLines = lines.flatMap((l, i) => (/\bBUG [^\s:]+ \(/.test(l) ? [i] : []));
+      const errors = view.findings.filter((f) => f.code === 'slub-error');
+      assert.deepEqual(errors.map((e) => e.range.start.line), bugLines);
+      for (const e of errors) {
+        assert.equal(e.severity, 'error');
+        assert.ok(lines[e.range.start.line].slice(e.range.start.character).startsWith('BUG '));
+      }
+      assert.equal(view.findings.filter((f) => f.code === 'summary').length, 1);
+      const text = lines.join('\n');
+      assert.equal(view.records, (text.match(/\bTRACE \S+ (?:alloc|free) 0x/g) ?? []).length + bugLines.length + (text.match(/^ *\d+ \S+ (?:waste=\S+ )?age=/gm) ?? []).length);
+    });
+  }
+});
+
+describe('SLUB debug view details', () => {
+  it('Redzone overwritten: the Error names the corruption and the cache and relates the allocation and free tracks', () => {
+    const { lines, view } = viewOf('slub_debug_03_x86_next2013_redzone_alloc_free_tracks.txt');
+    const [e] = view.findings.filter((f) => f.code === 'slub-error');
+    assert.match(e.message, /^SLUB: Redzone overwritten in kmalloc-4096 — .*out-of-bounds write/);
+    assert.match(e.message, /First byte 0x0 instead of 0xcc \(0xcc SLUB_RED_ACTIVE\)/);
+    assert.match(e.message, /Allocated in open\+0xb8\/0x190 \(pid 7095, cpu 1, age 18922\)\. Freed in seq_release\+0x18\/0x30 \(pid 31203/);
+    const alloc = e.related.find((r) => r.message.startsWith('allocation track'))!;
+    const free = e.related.find((r) => r.message.startsWith('free track'))!;
+    assert.equal(alloc.range.start.line, at(lines, 'INFO: Allocated in open').line);
+    assert.equal(free.range.start.line, at(lines, 'INFO: Freed in seq_release').line);
+    const c = at(lines, 'instead of 0xcc');
+    const h = view.hover({ line: c.line, character: c.character + 12 })!;
+    assert.match(h.contents, /Expected: `0xcc` SLUB_RED_ACTIVE/);
+  });
+
+  it('Poison overwritten: 0x6b expected, POISON_FREE explained; lenses point at the tracks', () => {
+    const { lines, view } = viewOf('slub_debug_13_x86_64_6.13_btrfs_poison_overwritten_console_time.txt');
+    const [e] = view.findings.filter((f) => f.code === 'slub-error');
+    assert.match(e.message, /Poison overwritten in kmalloc-64 — something wrote to the object after it was freed \(a use after free\)/);
+    assert.equal(e.related.filter((r) => /track/.test(r.message)).length, 2);
+    const c = at(lines, 'instead of 0x6b');
+    const h = view.hover({ line: c.line, character: c.character + 12 })!;
+    assert.match(h.contents, /`0x6b` POISON_FREE/);
+    const lens = view.lenses.find((l) => l.range.start.line === e.range.start.line)!;
+    assert.equal(lens.title, 'allocated in btrfs_encoded_read_regular_fill_pages · freed in btrfs_encoded_read_regular_fill_pages');
+    assert.equal(lens.locations.length, 2);
+  });
+
+  it('hex rows: 0x6b/0xa5 in the Object row and 0xbb in the Redzone explained', () => {
+    const { lines, view } = viewOf('slub_debug_05_ppc64_5.9next_object_already_free_callerid_interleaved.txt');
+    const obj = at(lines, ': 6b 6b');
+    assert.match(view.hover({ line: obj.line, character: obj.character + 4 })!.contents, /are `0x6b` POISON_FREE/);
+    const red = at(lines, ': bb bb');
+    assert.match(view.hover({ line: red.line, character: red.character + 4 })!.contents, /`0xbb` SLUB_RED_INACTIVE/);
+    const [dbl] = view.findings.filter((f) => f.code === 'slub-error');
+    assert.match(dbl.message, /Object already free in kmalloc-16 — the object was freed a second time \(a double free\)/);
+  });
+
+  it('Objects remaining: a likely leak in memleak_task_test, joined with the TRACE alloc of the same object', () => {
+    const { lines, view } = viewOf('slub_debug_01_x86_5.4.44_trace_and_objects_remaining_dmesg.txt');
+    const [s] = view.suspects;
+    assert.deepEqual([s.rank, s.verdict, s.count, s.site, s.stack], [1, 'likely-leak', 2, 'memleak_task_test', ['memleak_task_test', 'kthread', 'ret_from_fork']]);
+    assert.equal(s.line, 0, 'the group starts at the TRACE alloc of 0x00000000459b1c3f');
+    const [e] = view.findings.filter((f) => f.code === 'slub-error');
+    assert.match(e.message, /2 objects remaining in liulangrenaaa_cache when it was destroyed — never freed \(a leak\); allocated in memleak_task_test\+0x70\/0xb0 \[memleak\]/);
+    const suspectFrames = view.frames.filter((f) => f.suspect).map((f) => f.frame.range.start.line);
+    assert.ok(suspectFrames.includes(at(lines, ']  memleak_task_test+0x70/0xb0 [memleak]').line), 'the reliable memleak_task_test frame of the TRACE stack is the suspect');
+  });
+
+  it('TRACE pairing: two allocations never freed, a free of an object allocated before the capture', () => {
+    const { view } = viewOf('slub_debug_07_arm64_uos_4.19_trace_alloc_free_syslog_interleaved.txt');
+    const summary = view.findings.find((f) => f.code === 'summary')!;
+    assert.match(summary.message, /3 TRACE records \(2 allocs, 1 free\): 0 paired, 2 never freed, 1 free of objects allocated before the capture/);
+    assert.deepEqual(view.suspects.map((s) => [s.verdict, s.site, s.count, s.bytes]), [['possible-leak', 'alloc_indirect', 1, 128], ['possible-leak', '(stack missing)', 1, 128]]);
+    const outline = view.outline.find((o) => o.name.startsWith('TRACE'))!;
+    assert.deepEqual(outline.children.map((c) => c.detail), ['never freed', 'never freed', 'allocated before the capture']);
+  });
+
+  it('pairs an alloc with its free by cache and address, and ranks a stack that never frees', () => {
+    const header = (op: string, addr: string, ts: string) => `[ ${ts}] TRACE kmalloc-64 ${op} 0x${addr} inuse=1 fp=0x0000000000000000`;
+    const stack = (ts: string, fn: string) => [`[ ${ts}] Call Trace:`, `[ ${ts}]  dump_stack+0x98/0xda`, `[ ${ts}]  alloc_debug_processing+0x53/0x72`, `[ ${ts}]  kmem_cache_alloc_trace+0x23e/0x260`, `[ ${ts}]  ${fn}+0x70/0xb0 [leaky]`, `[ ${ts}]  kthread+0x104/0x140`];
+    const lines = [
+      header('alloc', '00000000aaaa0001', '10.000001'), ...stack('10.000001', 'leaky_work'),
+      header('alloc', '00000000aaaa0002', '11.000001'), ...stack('11.000001', 'leaky_work'),
+      header('alloc', '00000000bbbb0001', '12.000001'), ...stack('12.000001', 'tidy_work'),
+      header('free', '00000000bbbb0001', '13.000001'), `[ 13.000001] Call Trace:`, `[ 13.000001]  kfree+0x1d8/0x200`, `[ 13.000001]  tidy_work+0x90/0xb0 [leaky]`,
+    ];
+    const view = slubDebugView(parseSlubDebug(lines));
+    assert.deepEqual(view.suspects.map((s) => [s.rank, s.verdict, s.site, s.count, s.bytes]), [[1, 'likely-leak', 'leaky_work', 2, 128]]);
+    const w = view.findings.find((f) => f.code === 'slub-never-freed')!;
+    assert.equal(w.range.start.line, 0);
+    assert.match(w.message, /2 allocations from kmalloc-64 never freed in this capture, same stack \(suspect leaky_work\)/);
+  });
+
+  it('alloc_traces sites are ranked; free_traces sites are not suspects', () => {
+    assert.deepEqual(viewOf('slub_alloc_traces_15_kernel_doc_examples.txt').view.suspects.map((s) => [s.site, s.count]), [['populate_error_injection_list', 1085], ['pci_alloc_dev', 338]]);
+    assert.deepEqual(viewOf('slub_free_traces_17_kernel_doc_example.txt').view.suspects, []);
+  });
+});
