@@ -23,10 +23,10 @@ const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
 /** What `records` counts, per the README, read from the text with simple rules. */
 const RECORDS: Record<string, (text: string) => number> = {
   'slub-debug': (t) => count(t, /\bTRACE \S+ (?:alloc|free) 0x/g) + count(t, /\bBUG [^\s:]+ \(/g) + count(t, /^ *\d+ \S+ (?:waste=\S+ )?age=/gm),
-  vmallocinfo: (t) => count(t, /0x[0-9a-f]{8,16}-0x[0-9a-f]{8,16} +\d+/g),
+  vmallocinfo: (t) => count(t, /-0x[0-9a-f]{8,16} /g),
   'page-owner': (t) => count(t, /[Pp]age (?:last )?allocated via order \d+/g),
-  allocinfo: (t) => count(t, /\d+(?:\.\d+)?[KMG]? +\d+ [\w./-]+\.c:\d+/g),
-  'bcc-memleak': (t) => count(t, /\d+ bytes in \d+ allocations from stack/g) + (/^CACHE +ALLOCS +BYTES/m.test(t) ? count(t, /^\S+ +\d+ +\d+ *$/gm) : 0),
+  allocinfo: (t) => count(t, / [\w./-]+\.c:\d+/g),
+  'bcc-memleak': (t) => count(t, / bytes in \d+ allocations from stack/g) + (/^CACHE +ALLOCS +BYTES/m.test(t) ? count(t, /^\S+ +\d+ +\d+ *$/gm) : 0),
 };
 
 describe('kleak analyze --json on every issue-7 capture', () => {

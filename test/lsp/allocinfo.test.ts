@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Diagnostic, DiagnosticSeverity, DocumentLink, Location } from 'vscode-languageserver-protocol/node';
 import { LspClient } from './lspClient';
-import { capture, find } from './issue7Capture';
+import { capture, find, message } from './issue7Capture';
 
 const LANG = 'allocinfo';
 
@@ -23,7 +23,7 @@ describe('allocinfo over LSP', () => {
   it('a Warning on the ice line of the last dump, related to the first dump', () => {
     const w = diags.filter((d) => d.code === 'allocinfo-growth');
     assert.equal(w[0].severity, DiagnosticSeverity.Warning);
-    assert.match(w[0].message, /^ice_alloc_mapped_page .* grew by 2\.08 GiB/);
+    assert.match(message(w[0]), /^ice_alloc_mapped_page .* grew by 2\.08 GiB/);
     const last = c.lines.map((l, i) => (l.includes('3341238272') ? i : -1)).filter((i) => i >= 0);
     assert.deepEqual([w[0].range.start.line], last);
     assert.equal(w[0].relatedInformation![0].location.range.start.line, find(c, '1105125376').line);

@@ -41,3 +41,8 @@ export function find(c: Capture, needle: string, from = 0): { line: number; char
   }
   throw new Error(`"${needle}" not in ${c.name}`);
 }
+
+/** A diagnostic's message as text (LSP 3.18 allows Markdown content). */
+export function message(d: { message: string | { value: string } }): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
+}

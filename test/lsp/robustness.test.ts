@@ -93,6 +93,30 @@ describe('robustness', () => {
     assert.ok(client.alive, `server exited: ${client.stderr}`);
   }
 
+  it('line endings count as the editor counts them: CR alone, CRLF and CR CR LF (serial consoles)', async () => {
+    const f = fixture(FIXTURES.nvme);
+    const lines = f.text.replace(/\n$/, '').split('\n');
+    const headerLines = lines.flatMap((l, i) => (l.startsWith('unreferenced object') ? [i] : []));
+    for (const [name, eol] of [['cr', '\r'], ['crlf', '\r\n'], ['crcrlf', '\r\r\n']] as const) {
+      const uri = `untitled:eol-${name}`;
+      const published = await client.open(uri, lines.join(eol));
+      // CR CR LF is two line breaks for the editor: every line of the capture is followed by an empty one.
+      const stride = eol === '\r\r\n' ? 2 : 1;
+      const leaks = published.diagnostics.filter((d) => d.code === 'leaked-object').map((d) => d.range.start.line);
+      assert.deepEqual(leaks, headerLines.map((l) => l * stride), name);
+      assert.deepEqual(published.diagnostics.filter((d) => d.code === 'interleaved-line' || d.code === 'truncated-record'), [], name);
+    }
+  });
+
+  it('publishes diagnostics once per document version', async () => {
+    const f = fixture(FIXTURES.poison);
+    const uri = 'untitled:once';
+    await client.open(uri, f.text);
+    await client.change(uri, 2, [{ text: f.text + '\n' }]);
+    const versions = (client.published.get(uri) ?? []).map((p) => p.version);
+    assert.deepEqual(versions, [1, 2]);
+  });
+
   it('an empty document: a Warning `no-records` and empty answers', async () => {
     const uri = 'untitled:empty.kmemleak';
     const d = (await client.open(uri, '')).diagnostics;

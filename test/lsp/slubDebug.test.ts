@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Diagnostic, DiagnosticSeverity, DocumentLink, DocumentSymbol, FoldingRange, Hover, MarkupContent, SemanticTokens } from 'vscode-languageserver-protocol/node';
 import { LspClient } from './lspClient';
-import { capture, captures, find, tokens } from './issue7Capture';
+import { capture, captures, find, message, tokens } from './issue7Capture';
 
 const LANG = 'slub-debug';
 
@@ -36,8 +36,8 @@ describe('slub-debug over LSP', () => {
   it('Poison overwritten: the Error relates the allocation and free tracks (mail-wrapped report)', () => {
     const c = capture('slub-debug', 'slub_debug_11_x86_64_amdgpu_poison_overwritten_mailwrapped.txt');
     const e = diags.get(c.name)!.find((d) => d.severity === DiagnosticSeverity.Error)!;
-    assert.match(e.message, /Poison overwritten in kmalloc-4k/);
-    assert.match(e.message, /Allocated in amdgpu_driver_open_kms\+0x9d\/0x360 \[amdgpu\] \(pid 2343, cpu 0, age 44\)/);
+    assert.match(message(e), /Poison overwritten in kmalloc-4k/);
+    assert.match(message(e), /Allocated in amdgpu_driver_open_kms\+0x9d\/0x360 \[amdgpu\] \(pid 2343, cpu 0, age 44\)/);
     const lines = (e.relatedInformation ?? []).map((r) => [r.location.range.start.line, r.message.split(':')[0]]);
     assert.deepEqual(lines.slice(0, 2), [[find(c, 'Allocated in').line, 'allocation track'], [find(c, 'Freed in').line, 'free track']]);
   });

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { CodeLens, DiagnosticSeverity, DocumentSymbol, Hover, MarkupContent, SemanticTokens } from 'vscode-languageserver-protocol/node';
 import { LspClient } from './lspClient';
-import { capture, find, tokens } from './issue7Capture';
+import { capture, find, message, tokens } from './issue7Capture';
 
 const LANG = 'vmallocinfo';
 
@@ -25,7 +25,7 @@ describe('vmallocinfo over LSP', () => {
     const s = diags.filter((d) => d.code === 'summary');
     assert.equal(s.length, 1);
     assert.equal(s[0].severity, DiagnosticSeverity.Information);
-    assert.match(s[0].message, /Top callers: dup_task_struct \(20 areas, 320 KiB\)/);
+    assert.match(message(s[0]), /Top callers: dup_task_struct \(20 areas, 320 KiB\)/);
   });
 
   it('outline: callers with their areas', async () => {

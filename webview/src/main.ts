@@ -136,16 +136,16 @@ const cacheTable = new DataTable<CacheRow>({
   ariaLabel: 'Caches',
   rowKey: (r) => r.name,
   columns: [
-    { key: 'name', label: 'Cache', width: '19%', text: (r) => r.name, link: (r) => r.line >= 0, linkTitle: (r) => `Go to line ${r.line + 1} of the capture` },
-    { key: 'verdict', label: 'Verdict', width: '10%', text: (r) => r.verdict, title: (r) => r.reason, className: (r) => verdictClass(r.verdict) },
-    { key: 'growth', label: 'Growth', width: '10%', numeric: true, text: (r) => formatSigned(r.growth) },
-    { key: 'rate', label: 'Rate', width: '11%', numeric: true, text: (r) => formatRate(r.rate, perSnapshot(detail)) },
+    { key: 'name', label: 'Cache', width: '20%', text: (r) => r.name, link: (r) => r.line >= 0, linkTitle: (r) => `Go to line ${r.line + 1} of the capture` },
+    { key: 'verdict', label: 'Verdict', width: '11%', text: (r) => r.verdict, title: (r) => r.reason, className: (r) => verdictClass(r.verdict) },
+    { key: 'growth', label: 'Growth', width: '11%', numeric: true, text: (r) => formatSigned(r.growth) },
+    { key: 'rate', label: 'Rate', width: '13%', numeric: true, text: (r) => formatRate(r.rate, perSnapshot(detail)) },
     { key: 'r2', label: 'R²', width: '6%', numeric: true, text: (r) => r.r2.toFixed(2) },
     { key: 'size', label: 'Size', width: '10%', numeric: true, text: (r) => num(r.size, formatBytes) },
-    { key: 'active', label: 'Active', width: '9%', numeric: true, text: (r) => num(r.active) },
-    { key: 'total', label: 'Objs', width: '9%', numeric: true, text: (r) => num(r.total) },
+    { key: 'active', label: 'Active', width: '8%', numeric: true, text: (r) => num(r.active) },
+    { key: 'total', label: 'Objs', width: '8%', numeric: true, text: (r) => num(r.total) },
     { key: 'use', label: 'Use', width: '6%', numeric: true, text: (r) => num(r.use, (u) => `${u}%`) },
-    { key: 'objectSize', label: 'Obj size', width: '10%', numeric: true, text: (r) => formatBytes(r.objectSize) },
+    { key: 'objectSize', label: 'Obj size', width: '7%', numeric: true, text: (r) => formatBytes(r.objectSize) },
   ],
   onSort: (key) => {
     if (!state || !isSortKey(key)) return;

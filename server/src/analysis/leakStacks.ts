@@ -23,7 +23,7 @@ const FREE_PATH = new RegExp(
   '^(?:' +
     [
       'free_debug_processing', '_{0,2}slab_free(?:_hook|_freelist_hook)?', 'do_slab_free', 'kfree', 'kvfree', 'kfree_const',
-      'kfree_sensitive', '_{0,2}kmem_cache_free\\w*', 'kmem_cache_free_bulk', 'kfree_rcu\\w*', 'rcu_do_batch', 'slab_free_after_rcu_debug',
+      'kfree_sensitive', '_{0,2}kmem_cache_free\\w*', 'kfree_rcu\\w*', 'rcu_do_batch', 'slab_free_after_rcu_debug',
     ].join('|') +
     ')$',
 );

@@ -22,6 +22,104 @@ export const SAMPLE_LINES = 50;
 
 const INITIAL_BIN_SECONDS = 1e-3;
 
+/**
+ * Pointer → slot, open addressing with linear probing over typed arrays: no allocation per
+ * entry (a Map would box every 52-bit key). Deletion shifts back, so no tombstones build up.
+ */
+export class PointerTable {
+  private mask: number;
+  private keys: Float64Array;
+  private values: Int32Array;
+  size = 0;
+
+  constructor(capacity = 1024) {
+    const cap = 1 << Math.ceil(Math.log2(Math.max(16, capacity)));
+    this.mask = cap - 1;
+    this.keys = new Float64Array(cap).fill(-1);
+    this.values = new Int32Array(cap);
+  }
+
+  private slot(key: number): number {
+    const lo = key >>> 0;
+    const hi = Math.floor(key / 4294967296) >>> 0;
+    let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h & this.mask;
+  }
+
+  get(key: number): number | undefined {
+    const keys = this.keys;
+    for (let i = this.slot(key); ; i = (i + 1) & this.mask) {
+      const k = keys[i];
+      if (k === key) return this.values[i];
+      if (k === -1) return undefined;
+    }
+  }
+
+  set(key: number, value: number): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const keys = this.keys;
+    for (let i = this.slot(key); ; i = (i + 1) & this.mask) {
+      const k = keys[i];
+      if (k === key) {
+        this.values[i] = value;
+        return;
+      }
+      if (k === -1) {
+        keys[i] = key;
+        this.values[i] = value;
+        this.size++;
+        return;
+      }
+    }
+  }
+
+  delete(key: number): boolean {
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = this.slot(key);
+    for (; ; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) break;
+      if (k === -1) return false;
+    }
+    // Shift back the entries of the probe run that follows, so lookups never stop short.
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const k = keys[j];
+      if (k === -1) break;
+      const home = this.slot(k);
+      const between = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (between) continue;
+      keys[i] = k;
+      this.values[i] = this.values[j];
+      i = j;
+    }
+    keys[i] = -1;
+    this.size--;
+    return true;
+  }
+
+  *entries(): Generator<[number, number]> {
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== -1) yield [keys[i], this.values[i]];
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldValues = this.values;
+    const cap = oldKeys.length * 2;
+    this.mask = cap - 1;
+    this.keys = new Float64Array(cap).fill(-1);
+    this.values = new Int32Array(cap);
+    this.size = 0;
+    for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== -1) this.set(oldKeys[i], oldValues[i]);
+  }
+}
+
 class GroupStats {
   allocs = 0;
   frees = 0;
@@ -116,7 +214,7 @@ export interface LedgerResult {
 
 export class Ledger {
   private readonly groups: GroupStats[] = [];
-  private readonly keys: Record<AddressSpace, Map<number, number>> = { slab: new Map(), page: new Map(), percpu: new Map() };
+  private readonly keys: Record<AddressSpace, PointerTable> = { slab: new PointerTable(), page: new PointerTable(16), percpu: new PointerTable(16) };
   // Outstanding objects, one slot each, in parallel arrays (no object per allocation).
   private capacity = 1024;
   private slotGroup = new Int32Array(this.capacity);
@@ -326,7 +424,7 @@ export class Ledger {
   outstandingSeqs(): Int32Array {
     const out = new Int32Array(this.live);
     let n = 0;
-    for (const map of Object.values(this.keys)) for (const slot of map.values()) out[n++] = this.slotSeq[slot];
+    for (const map of Object.values(this.keys)) for (const [, slot] of map.entries()) out[n++] = this.slotSeq[slot];
     return out;
   }
 
@@ -338,7 +436,7 @@ export class Ledger {
     // Outstanding objects per group, gathered once at the end (bounded by what is live).
     const perGroup = new Map<number, number[]>();
     for (const map of Object.values(this.keys)) {
-      for (const slot of map.values()) {
+      for (const [, slot] of map.entries()) {
         const gid = this.slotGroup[slot];
         const list = perGroup.get(gid);
         if (list) list.push(slot);

@@ -291,7 +291,7 @@ export function parseBccMemleak(lines: Iterable<string>): BccMemleakReport {
 /** Does this line identify BCC/libbpf-tools memleak or slabratetop output (for format detection)? */
 export function isBccMemleakSignature(line: string): boolean {
   return (
-    /\d+ bytes in \d+ allocations? from stack/.test(line) ||
+    / bytes in \d+ allocations? from stack/.test(line) ||
     /Top \d+ stacks with outstanding allocations:/.test(line) ||
     /Attaching to kernel allocators/.test(line) ||
     /^(?:# )?\S{0,64}slabratetop(?:\.py)?(?: |$)/.test(line) ||

@@ -56,6 +56,8 @@ const ANNOUNCE = /kmemleak: (\d+) new suspected memory leaks?/;
 const CUT_KEYWORD = /^ *(?:hex du|backtr|comm ")/;
 const WRAPPED_MODULE = /^ *\[([\w-]+)\] *$/;
 const AGE_WRAPPED = /^ *\(age (\d+(?:\.\d+)?)s\) *$/;
+/** Foreign lines in a row after which a record is taken to be over. */
+const MAX_FOREIGN_IN_RECORD = 3;
 /** Lines longer than this are examined only up to it (a frame or header never is this long). */
 const MAX_EXAMINED = 4096;
 
@@ -68,8 +70,8 @@ export class KmemleakParser {
   private readonly announcements: { line: number; count: number }[] = [];
   private state: State = 'outside';
   private current: KmemleakObject | undefined;
-  /** A foreign line seen inside a backtrace: ignored if the backtrace goes on after it. */
-  private pendingForeign: { line: number; length: number } | undefined;
+  /** Foreign lines seen inside a record, judged by what follows them. */
+  private pendingForeign: { line: number; length: number }[] = [];
   private foreignOutside = { count: 0, first: -1 };
   private lineNo = 0;
 
@@ -167,6 +169,14 @@ export class KmemleakParser {
   }
 
   private inRecord(line: number, raw: string, p: number, text: string): void {
+    // Blank lines inside a record (double-spaced serial consoles) are judged by what follows.
+    if (text.trim() === '') return;
+    if (this.recordLine(line, raw, p, text)) this.flushForeign(true);
+    else this.foreignInRecord(line, raw.length);
+  }
+
+  /** A line of the record's header part (comm, hex dump, backtrace:); false if it is not one. */
+  private recordLine(line: number, raw: string, p: number, text: string): boolean {
     const obj = this.current!;
     let m: RegExpExecArray | null;
     if ((m = COMM.exec(text))) {
@@ -179,20 +189,20 @@ export class KmemleakParser {
       const pidAt = raw.indexOf(`pid ${m[3]}`, commAt + m[2].length) + 4;
       this.tokens.push({ line, character: pidAt, length: m[3].length, kind: 'process' });
       extend(obj, line, raw.length);
-      return;
+      return true;
     }
     if (obj.comm !== undefined && obj.ageSeconds === undefined && (m = AGE_WRAPPED.exec(text))) {
       obj.ageSeconds = Number(m[1]);
       extend(obj, line, raw.length);
       this.wrapped(line, 'The "(age …)" part of the comm line was wrapped onto its own line; joined.');
-      return;
+      return true;
     }
     if ((m = HEX_HEADER.exec(text))) {
       obj.hexDumpDeclared = Number(m[1]);
       this.tokens.push({ line, character: p + text.indexOf('hex dump'), length: 8, kind: 'keyword' });
       this.state = 'hexdump';
       extend(obj, line, raw.length);
-      return;
+      return true;
     }
     if (this.state === 'hexdump' && (m = HEX_ROW.exec(text))) {
       const start = p + m[1].length;
@@ -203,7 +213,7 @@ export class KmemleakParser {
       });
       this.tokens.push({ line, character: start, length: m[2].length, kind: 'number' });
       extend(obj, line, raw.length);
-      return;
+      return true;
     }
     if ((m = BACKTRACE.exec(text))) {
       if (m[1] !== undefined) obj.crc = m[1].toLowerCase();
@@ -211,11 +221,7 @@ export class KmemleakParser {
       this.state = 'backtrace';
       obj.complete = true;
       extend(obj, line, raw.length);
-      return;
-    }
-    if (text.trim() === '') {
-      this.closeRecord();
-      return;
+      return true;
     }
     if (CUT_KEYWORD.test(text)) {
       this.problems.push({
@@ -225,18 +231,14 @@ export class KmemleakParser {
         code: 'cut-line',
       });
       extend(obj, line, raw.length);
-      return;
+      return true;
     }
-    this.problems.push({
-      range: range(line, p, raw.length),
-      severity: 'hint',
-      message: `Not part of the kmemleak record of object 0x${obj.address}: another log line printed in between; ignored.`,
-      code: 'interleaved-line',
-    });
+    return false;
   }
 
   private inBacktrace(line: number, raw: string, p: number, text: string): void {
     const obj = this.current!;
+    if (text.trim() === '') return;
     const parsed = parseFrame(raw, p, line);
     if (parsed) {
       this.flushForeign(true);
@@ -248,37 +250,39 @@ export class KmemleakParser {
     }
     const wrappedModule = WRAPPED_MODULE.exec(text);
     const last = obj.frames[obj.frames.length - 1];
-    if (wrappedModule && last && !last.module && !this.pendingForeign) {
+    if (wrappedModule && last && !last.module && this.pendingForeign.length === 0) {
       last.module = wrappedModule[1];
       extend(obj, line, raw.length);
       this.tokens.push({ line, character: raw.indexOf('[', p) + 1, length: wrappedModule[1].length, kind: 'module' });
       this.wrapped(line, `Module "[${wrappedModule[1]}]" was wrapped onto its own line; joined to the frame above.`);
       return;
     }
-    if (text.trim() === '' || this.pendingForeign) {
-      // Blank line, or a second foreign line in a row: the backtrace is over.
-      this.closeRecord();
-      this.foreign(line, text);
-      return;
-    }
-    this.pendingForeign = { line, length: raw.length };
+    this.foreignInRecord(line, raw.length);
   }
 
-  /** A foreign line inside a backtrace is only "interleaved" if frames follow it. */
-  private flushForeign(backtraceContinues: boolean): void {
-    const f = this.pendingForeign;
-    if (!f) return;
-    this.pendingForeign = undefined;
-    if (backtraceContinues) {
-      this.problems.push({
-        range: range(f.line, 0, f.length),
-        severity: 'hint',
-        message: `Not part of the backtrace of object 0x${this.current!.address}: another log line printed in between; ignored.`,
-        code: 'interleaved-line',
-      });
-    } else {
-      this.countForeignOutside(f.line);
+  /**
+   * A line that is not kmemleak output, inside a record: "interleaved" if the record goes on
+   * after it, else the record ended before it. A few in a row mean the record is over.
+   */
+  private foreignInRecord(line: number, length: number): void {
+    this.pendingForeign.push({ line, length });
+    if (this.pendingForeign.length >= MAX_FOREIGN_IN_RECORD) this.closeRecord();
+  }
+
+  private flushForeign(recordContinues: boolean): void {
+    for (const f of this.pendingForeign) {
+      if (recordContinues) {
+        this.problems.push({
+          range: range(f.line, 0, f.length),
+          severity: 'hint',
+          message: `Not part of the kmemleak record of object 0x${this.current!.address}: another log line printed in between; ignored.`,
+          code: 'interleaved-line',
+        });
+      } else {
+        this.countForeignOutside(f.line);
+      }
     }
+    this.pendingForeign = [];
   }
 
   private foreign(line: number, text: string): void {

@@ -71,6 +71,8 @@ interface PendingEvent {
   parenEnd: number;
   cacheAt: number;
   cacheEnd: number;
+  /** Fast path: `gfp_flags=` follows bytes_alloc (the line is not cut there). */
+  gfpFollows?: boolean;
 }
 
 interface Block {
@@ -679,25 +681,40 @@ export class PerfScriptParser {
         p.siteEnd = valueEnd;
       }
     } else {
-      let v = valueAt(text, ' ptr=', from - 1);
-      if (v >= 0) {
-        ev.ptrText = undefined;
-        ev.ptr = pointerKeyAt(text, v, valueEnd);
-      }
-      v = valueAt(text, ' bytes_alloc=', from - 1);
-      if (v >= 0) ev.bytes = digitsAt(text, v, valueEnd);
-      v = valueAt(text, ' bytes_req=', from - 1);
-      if (v >= 0) ev.requested = digitsAt(text, v, valueEnd);
-      if (Number.isNaN(ev.bytes) && !Number.isNaN(ev.requested)) ev.bytes = ev.requested;
-      v = valueAt(text, ' call_site=', from - 1);
+      // Fields in the order the kmem tracepoints print them, each search starting where the
+      // last ended (falling back to the whole line for another order).
+      let at = from - 1;
+      let v = valueAt(text, ' call_site=', at);
       if (v >= 0) {
         p.siteAt = v;
         p.siteEnd = valueEnd;
+        at = valueEnd;
       }
-      v = valueAt(text, ' name=', from - 1);
+      v = valueAt(text, ' ptr=', at);
+      if (v < 0 && at >= from) v = valueAt(text, ' ptr=', from - 1);
       if (v >= 0) {
-        p.cacheAt = v;
-        p.cacheEnd = valueEnd;
+        ev.ptr = pointerKeyAt(text, v, valueEnd);
+        at = valueEnd;
+      }
+      if (kind!.role === 'alloc') {
+        v = valueAt(text, ' name=', text.startsWith(' name=', at) ? at : from - 1);
+        if (v >= 0) {
+          p.cacheAt = v;
+          p.cacheEnd = valueEnd;
+          if (valueEnd > at) at = valueEnd;
+        }
+        v = valueAt(text, ' bytes_req=', at);
+        if (v < 0) v = valueAt(text, ' bytes_req=', from - 1);
+        if (v >= 0) {
+          ev.requested = digitsAt(text, v, valueEnd);
+          at = valueEnd;
+        }
+        v = valueAt(text, ' bytes_alloc=', text.startsWith(' bytes_alloc=', at) ? at : from - 1);
+        if (v >= 0) {
+          ev.bytes = digitsAt(text, v, valueEnd);
+          p.gfpFollows = text.startsWith(' gfp_flags=', valueEnd);
+        }
+        if (Number.isNaN(ev.bytes) && !Number.isNaN(ev.requested)) ev.bytes = ev.requested;
       }
       // `(get_empty_filp+0x5c) call_site=…`: old perf's resolved call site comes first.
       let q = from;
@@ -776,7 +793,14 @@ export class PerfScriptParser {
     const t = p.text;
     const lastSpace = t.lastIndexOf(' ');
     const cutToken = p.style === 'fields' && lastSpace >= p.fieldsFrom && lastSpace < t.length - 1 && t.indexOf('=', lastSpace) < 0 && !t.endsWith(')');
-    const slabAlloc = !cutToken && ev.kind.role === 'alloc' && ev.kind.space === 'slab' && p.style === 'fields' && !t.includes('gfp_flags=') && /k(?:mem_cache_alloc|malloc)/.test(ev.name);
+    const slabAlloc =
+      !cutToken &&
+      p.gfpFollows !== true &&
+      ev.kind.role === 'alloc' &&
+      ev.kind.space === 'slab' &&
+      p.style === 'fields' &&
+      !t.includes('gfp_flags=') &&
+      /k(?:mem_cache_alloc|malloc)/.test(ev.name);
     if (ev.ptr === undefined) {
       this.c.problem(
         'cut-line',

@@ -135,7 +135,7 @@ const BUG = /^[ \t]*BUG ([^\s:]+(?::[^\s:]+)*?)(?: \(((?:Not tainted|Tainted:)[^
 const RULE = /^[ \t]*={10,}[ \t]*$/;
 const DASHES = /^[ \t]*-{10,}[ \t]*$/;
 const TRACK = /(?:INFO: )?(Allocated|Freed) in (\S+)(?: \[([\w-]+)\])?/;
-const TRACK_FIELDS = /^[ \t]*(?:age=(\d+))?[ \t]*(?:cpu=(\d+))?[ \t]*(?:pid=(\d+))?[ \t]*$/;
+const TRACK_FIELDS = /^[ \t]*(?:(?:age|cpu|pid)=\d+[ \t]*)+$/;
 const CORRUPTION = /^[ \t]*(?:INFO: )?(?:0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+)(?: @offset=(\d+))?\.? ?)?First byte 0x([0-9a-fA-F]+)(?: instead of 0x([0-9a-fA-F]+))?/;
 const INSTEAD = /^[ \t]*instead of 0x([0-9a-fA-F]+)/;
 const SLAB_INFO = /^[ \t]*(?:INFO: )?Slab 0x([0-9a-fA-F]+) objects=(\d+) used=(\d+)/;
@@ -146,7 +146,7 @@ const CALL_TRACE = /^[ \t]*(?:Call [Tt]race|Backtrace):[ \t]*$/;
 const FIX = /^[ \t]*FIX (\S+): (.*)$/;
 const DESTROY = /kmem_cache_destroy (\S+): Slab cache still has objects/;
 const CONTEXT = /^[ \t]*(?:Hardware name:|Workqueue:|Disabling lock debugging|Tainted: \[|Modules linked in:|[RE]IP: |Code: |[RE]?[A-Z0-9]{2,3}: [0-9a-fA-F]{4,}|R\d{1,2}: |pc : |lr : |sp : |x\d{1,2}: |CR2: |NIP |LR |REGS: |MSR: |Kdump:)/;
-const LOCATION = /^[ \t]*(\d+) (<not-available>|[^\s]+)(?: waste=(\d+)\/(\d+))? age=(\d+)(?:\/(\d+)\/(\d+))? pid=(\d+)(?:-(\d+))?(?: cpus=(\S+))?(?: nodes=(\S+))?[ \t]*$/;
+const LOCATION = /^[ \t]*(\d+) (\S+)(?: waste=(\d+)\/(\d+))? age=(\d+)(?:\/(\d+)\/(\d+))? pid=(\d+)(?:-(\d+))?(?: cpus=(\S+))?(?: nodes=(\S+))?[ \t]*$/;
 const STAMP = /^\[ *(\d+\.\d+)\]/;
 const MAX_EXAMINED = 64 * 1024;
 

@@ -67,7 +67,7 @@ const ENTRY_MARK = /0x[0-9a-fA-F]{8,16}-0x[0-9a-fA-F]{8,16}[ \t]+\d/;
 const ENTRY = /0x([0-9a-fA-F]{8,16})-0x([0-9a-fA-F]{8,16})([ \t]+)(\d+)/y;
 const CALLER = /([A-Za-z_.$][\w.$]*\+0x[0-9a-fA-F]+\/0x[0-9a-fA-F]+|0x[0-9a-fA-F]{6,16})(?: \[[\w-]+\])?/y;
 const WORD = /[ \t]+(\S+)/y;
-const ELISION = /^[ \t]*(?:\[[ .]*\.\.[ .]*\]|\.\.\.|…)/;
+const ELISION = /^[ \t]*(?:\[ ?\.{2,} ?\]|\.\.\.|…)/;
 const MAX_EXAMINED = 64 * 1024;
 const FLAG_WORDS = new Set(['ioremap', 'vmalloc', 'vmap', 'user', 'vpages', 'dma-coherent', 'sparse']);
 

@@ -15,7 +15,7 @@ describe('allocinfo parser on every sample', () => {
       const text = fixtureText(DIR, name);
       const lines = fixtureLines(DIR, name);
       const r = parse(name);
-      assert.equal(r.sites.length, (text.match(/\d+(?:\.\d+)?[KMG]? +\d+ [\w./-]+\.c:\d+/g) ?? []).length);
+      assert.equal(r.sites.length, (text.match(/ [\w./-]+\.c:\d+/g) ?? []).length);
       for (const s of r.sites) {
         const f = s.frame.fileRange!;
         assert.equal(lines[f.start.line].slice(f.start.character, f.end.character), `${s.file}:${s.fileLine}`);

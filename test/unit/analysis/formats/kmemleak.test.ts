@@ -173,6 +173,16 @@ describe('kmemleak variants', () => {
     assert.equal(f.length, 4);
   });
 
+  it('a record cut short and followed by ordinary dmesg ends there: no hint per later line', () => {
+    const lines = fixtureLines('kmemleak', 'kmemleak_07_mips_openwrt_kmodloader.txt').slice(0, 27);
+    const noise = Array.from({ length: 50 }, (_, i) => `[ 20380.${String(i).padStart(6, '0')}] br-lan: port 1(eth0) entered forwarding state`);
+    const r = parseKmemleak([...lines, ...noise]);
+    assert.equal(r.objects.length, 3);
+    assert.ok(r.problems.some((p) => p.code === 'truncated-record' && p.range.start.line === 25));
+    assert.equal(r.problems.filter((p) => p.code === 'interleaved-line').length, 0);
+    assert.match(r.problems.find((p) => p.code === 'foreign-lines')!.message, /^50 lines outside kmemleak records/);
+  });
+
   it('a file without records says so, and never throws on garbage', () => {
     const r = parseKmemleak(['hello', '\u0000\u0001binary', 'x'.repeat(100_000), 'unreferenced object 0x (size', '  backtrace:']);
     assert.equal(r.objects.length, 0);
