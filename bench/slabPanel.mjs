@@ -124,31 +124,33 @@ try {
   page.on('console', (m) => {
     if (/Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
   });
-  await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`Refused to ${e.violatedDirective} ${e.blockedURI}`)));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`Refused to ${e.violatedDirective} ${e.blockedURI}`));
+    /** Resolves once cond() holds (polled every frame), after the next paint. */
+    window.__until = async (cond) => {
+      const end = performance.now() + 60_000;
+      while (!cond()) {
+        if (performance.now() > end) throw new Error(`timed out: ${cond}`);
+        await new Promise((r) => requestAnimationFrame(r));
+      }
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    };
+  });
   await page.goto(`${ORIGIN}/`);
   await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
 
-  const timed = (label, action, done) =>
-    page.evaluate(
-      async ({ action, done }) => {
-        const t0 = performance.now();
-        // eslint-disable-next-line no-new-func -- bench only: the page runs under CSP, this is page.evaluate
-        new Function(action)();
-        for (;;) {
-          if (new Function(`return (${done})`)()) break;
-          await new Promise((r) => setTimeout(r, 5));
-        }
-        await new Promise((r) => requestAnimationFrame(() => r()));
-        return performance.now() - t0;
-      },
-      { action, done },
-    ).then((ms) => (results[label] = Math.round(ms)));
+  /** Runs `fn` in the page (it acts, then awaits its condition) and records how long it took. */
+  const timed = async (label, fn, argument) => (results[label] = Math.round(await page.evaluate(fn, argument)));
 
   const data = series(SNAPSHOTS, CACHES);
   const origin = { kind: 'series', uri: data.source };
   await page.evaluate((m) => (window.__msg = m), { type: 'series', title: 'Slab Growth: bench', origin, series: data, live: false });
-  const rows = `document.querySelectorAll('vscode-table-body vscode-table-row').length`;
-  await timed('series: message → charts and table rendered', 'window.postMessage(window.__msg, "*")', `document.body.dataset.state === 'series' && ${rows} === ${CACHES}`);
+  await timed('series: message → charts and table rendered', async (n) => {
+    const t0 = performance.now();
+    window.postMessage(window.__msg, '*');
+    await window.__until(() => document.body.dataset.state === 'series' && document.querySelectorAll('vscode-table-body vscode-table-row').length === n);
+    return performance.now() - t0;
+  }, CACHES);
   const painted = await page.evaluate(() => {
     const c = document.getElementById('cache-chart');
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -157,15 +159,50 @@ try {
     return n;
   });
   if (painted < 1000) problems.push(`the cache chart is not painted (${painted} pixels)`);
-  await timed('live update: the same series again', 'window.postMessage(window.__msg, "*")', `${rows} === ${CACHES}`);
-  await timed('filter "leaky"', `const f = document.getElementById('filter'); f.value = 'leaky'; f.dispatchEvent(new Event('input'));`, `${rows} === ${CACHES / 17 | 0} + 1 || ${rows} < 30`);
-  await timed('sort by name', `const f = document.getElementById('filter'); f.value = ''; f.dispatchEvent(new Event('input'));`, `${rows} === ${CACHES}`);
-  await timed('sort by growth (header click)', `document.querySelector('vscode-table-header-cell[data-key="growth"]').click()`, `document.querySelector('vscode-table-header-cell[data-key="growth"]').getAttribute('aria-sort') !== 'none'`);
-  await timed('select a row (charts it)', `document.querySelector('vscode-table-body vscode-table-row:nth-child(40)').click()`, `document.querySelector('vscode-table-row.selected') !== null`);
+  await timed('live update: the same series again', async () => {
+    const t0 = performance.now();
+    const before = document.querySelector('vscode-table-body');
+    window.postMessage(window.__msg, '*');
+    await window.__until(() => document.querySelector('vscode-table-body') !== before);
+    return performance.now() - t0;
+  });
+  await timed('filter "leaky"', async () => {
+    const t0 = performance.now();
+    const f = document.getElementById('filter');
+    f.value = 'leaky';
+    f.dispatchEvent(new Event('input'));
+    await window.__until(() => [...document.querySelectorAll('vscode-table-body vscode-table-row')].every((r) => r.dataset.key.endsWith('_leaky')));
+    return performance.now() - t0 - 120; // less the input debounce
+  });
+  await timed('clear the filter', async (n) => {
+    const t0 = performance.now();
+    const f = document.getElementById('filter');
+    f.value = '';
+    f.dispatchEvent(new Event('input'));
+    await window.__until(() => document.querySelectorAll('vscode-table-body vscode-table-row').length === n);
+    return performance.now() - t0 - 120;
+  }, CACHES);
+  await timed('sort by name (header click)', async () => {
+    const t0 = performance.now();
+    document.querySelector('vscode-table-header-cell[data-key="name"]').click();
+    await window.__until(() => document.querySelector('vscode-table-header-cell[data-key="name"]').getAttribute('aria-sort') === 'ascending');
+    return performance.now() - t0;
+  });
+  await timed('select a row (charts it)', async () => {
+    const t0 = performance.now();
+    document.querySelector('vscode-table-body vscode-table-row:nth-child(40)').click();
+    await window.__until(() => document.querySelector('vscode-table-row.selected') !== null);
+    return performance.now() - t0;
+  });
 
   const f = fleet(SNAPSHOTS, 20);
   await page.evaluate((m) => (window.__fleet = m), { type: 'fleet', title: 'Slab Fleet: bench', origin: { kind: 'fleet', url: f.url, rangeSeconds: 3600 }, fleet: f });
-  await timed('fleet: 20 instances × 40 caches rendered', 'window.postMessage(window.__fleet, "*")', `document.body.dataset.state === 'fleet' && document.querySelectorAll('#fleet vscode-table-body vscode-table-row').length === 20`);
+  await timed('fleet: 20 instances × 40 caches rendered', async () => {
+    const t0 = performance.now();
+    window.postMessage(window.__fleet, '*');
+    await window.__until(() => document.body.dataset.state === 'fleet' && document.querySelectorAll('#fleet vscode-table-body vscode-table-row').length === 20);
+    return performance.now() - t0;
+  });
   const dropped = await page.evaluate(() => {
     window.postMessage({ type: 'series', title: 'x', origin: { kind: 'series', uri: 'x' }, series: { times: [1n] }, live: false }, '*');
     return new Promise((r) => setTimeout(() => r(document.body.dataset.state), 100));

@@ -1,23 +1,11 @@
 // The CLI's output contract: the JSON shape documented in the README, and the human summary.
-import { CaptureView } from './analysis/views/captureView';
+import { CaptureView, isInputProblem } from './analysis/views/captureView';
+import { ProblemDto, SuspectDto } from './protocol';
 import { formatBytes, plural } from './analysis/units';
 
-export interface JsonProblem {
-  line: number;
-  severity: string;
-  message: string;
-}
-
-export interface JsonSuspect {
-  rank: number;
-  verdict: string;
-  reason: string;
-  count: number;
-  bytes: number;
-  site: string;
-  stack: string[];
-  line: number;
-}
+/** Lines in the CLI's JSON are 1-based, as editors and grep show them. */
+export type JsonProblem = ProblemDto;
+export type JsonSuspect = Omit<SuspectDto, 'samples'>;
 
 export interface JsonFileReport {
   file: string;
@@ -29,8 +17,6 @@ export interface JsonFileReport {
   error?: string;
 }
 
-/** Input problems only (analysis findings such as per-object warnings are in `suspects`). */
-const FINDING_CODES = new Set(['leaked-object', 'summary', 'slab-growth', 'meminfo-growth', 'slub-never-freed', 'vmalloc-growth', 'allocinfo-growth', 'outstanding-stack', 'page-owner-group', 'leak-suspect']);
 
 export function jsonReport(file: string, view: CaptureView, top?: number): JsonFileReport {
   return {
@@ -38,7 +24,7 @@ export function jsonReport(file: string, view: CaptureView, top?: number): JsonF
     format: view.format,
     records: view.records,
     problems: view.findings
-      .filter((f) => !FINDING_CODES.has(f.code))
+      .filter(isInputProblem)
       .sort((a, b) => a.range.start.line - b.range.start.line)
       .map((f) => ({ line: f.range.start.line + 1, severity: f.severity, message: f.message })),
     suspects: view.suspects.slice(0, top).map((s) => ({

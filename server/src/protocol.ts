@@ -1,19 +1,10 @@
 // kleak's custom LSP messages, typed once for the client, the server and the webview
 // (the pattern of rust-analyzer's lsp_ext.ts). Only plain JSON crosses these boundaries.
 
-/** A suspect as sent over the wire (lines are 0-based like LSP). */
-export interface SuspectDto {
-  rank: number;
-  verdict: string;
-  reason: string;
-  count: number;
-  bytes: number;
-  site: string;
-  stack: string[];
-  line: number;
-  /** 0-based lines of some of its records. */
-  samples?: number[];
-}
+import type { Suspect } from './analysis/model';
+
+/** A suspect as sent over the wire (lines are 0-based like LSP); plain JSON already. */
+export type SuspectDto = Suspect;
 
 export interface CaptureSummaryParams {
   uri: string;

@@ -119,7 +119,15 @@ export interface Separator {
 }
 
 const MARKER_HEAD = /^(?:[=#*~+-]{2,}|>{1,3})[ \t]*/;
-const MARKER_TAIL = /[ \t]*(?:[=#*~+-]{2,}|<{1,3})$/;
+const MARKER_CHARS = '=#*~+-<';
+
+/** `inner` without a trailing marker (`… ===`, `… <<`), scanned from the end (no backtracking). */
+function withoutMarkerTail(inner: string): string {
+  let end = inner.length;
+  while (end > 0 && MARKER_CHARS.includes(inner[end - 1])) end--;
+  const run = inner.length - end;
+  return run >= 2 || (run === 1 && inner.endsWith('<')) ? inner.slice(0, end).trimEnd() : inner;
+}
 const LABELLED = /^(?:time(?:stamp)?|date|snapshot(?: at)?)\s*[:=]?\s*/i;
 const HEAD_TAIL = /^==> (.{1,512}) <==$/;
 
@@ -134,8 +142,7 @@ export function parseSeparator(line: string): Separator | undefined {
   if (direct) return { time: direct, label: text.trim(), start: lead, end: text.length, soft: false };
   const head = MARKER_HEAD.exec(text.slice(lead));
   let inner = text.slice(lead + (head ? head[0].length : 0));
-  const tail = head ? MARKER_TAIL.exec(inner) : null;
-  if (tail) inner = inner.slice(0, tail.index);
+  if (head) inner = withoutMarkerTail(inner);
   const labelled = LABELLED.exec(inner);
   const candidate = labelled ? inner.slice(labelled[0].length) : inner;
   const time = parseTimestamp(candidate);

@@ -1,6 +1,6 @@
 // The result of analysing a capture file on disk, as sent to the client.
 import { LineStats } from '../analysis/lineReader';
-import { CaptureView } from '../analysis/views/captureView';
+import { CaptureView, isInputProblem } from '../analysis/views/captureView';
 import { FileAnalysis } from '../protocol';
 import { suspectDto } from './captureSummary';
 
@@ -9,7 +9,7 @@ const MAX_PROBLEMS = 1000;
 const FINDING_CODES = new Set(['leaked-object', 'summary', 'leak-suspect']);
 
 export function fileAnalysis(path: string, view: CaptureView, stats: LineStats): FileAnalysis {
-  const problems = view.findings.filter((f) => !FINDING_CODES.has(f.code));
+  const problems = view.findings.filter(isInputProblem);
   return {
     path,
     format: view.format,

@@ -14,6 +14,17 @@ export interface Finding extends Problem {
   related: RelatedLocation[];
 }
 
+/**
+ * Codes of the findings of an analysis (what the capture says); every other finding is a problem
+ * of the input itself (what the capture lacks or garbles). The CLI and file analysis report
+ * only the latter as `problems`.
+ */
+export const ANALYSIS_FINDING_CODES: ReadonlySet<string> = new Set(['leaked-object', 'summary', 'slab-growth', 'meminfo-growth', 'slub-never-freed', 'vmalloc-growth', 'allocinfo-growth', 'outstanding-stack', 'page-owner-group', 'leak-suspect']);
+
+export function isInputProblem(f: Finding): boolean {
+  return !ANALYSIS_FINDING_CODES.has(f.code);
+}
+
 export type OutlineKind = 'summary' | 'group' | 'object' | 'frame' | 'event';
 
 export interface OutlineItem {

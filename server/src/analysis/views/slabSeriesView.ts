@@ -37,7 +37,6 @@ export function slabGrowthOf(view: CaptureView): SlabGrowthReport | undefined {
 export function slabSeriesView(series: SnapshotSeries, format: FormatId): CaptureView {
   const report = analyzeSlabGrowth(series);
   const findings: Finding[] = [];
-  const hovers = new HoverIndex();
   const single = report.snapshots < 2;
 
   findings.push(summaryFinding(report));
@@ -57,30 +56,31 @@ export function slabSeriesView(series: SnapshotSeries, format: FormatId): Captur
   for (const f of meminfoFindings(report)) findings.push(f);
   for (const p of series.problems) findings.push({ ...p, related: [] });
 
-  // Hovers: cache rows, meminfo fields, buddyinfo zones, timestamps.
-  const growthOf = new Map(report.caches.map((c) => [c.series, c]));
-  for (const c of series.caches) {
-    const g = growthOf.get(c);
-    for (let i = 0; i < c.snap.length; i++) {
-      if (series.sources.length > 0) break; // a folder has no document to hover
-      const snap = series.snapshots[c.snap[i]];
-      hovers.add(range(c.line[i], 0, c.end[i]), () => cacheHover(c.name, i, g, report, snap));
+  // Hovers (cache rows, meminfo fields, buddyinfo zones, timestamps), indexed on the first hover:
+  // the CLI never asks.
+  let hovers: HoverIndex | undefined;
+  const hoverIndex = (): HoverIndex => {
+    if (hovers) return hovers;
+    hovers = new HoverIndex();
+    if (series.sources.length > 0) return hovers; // a folder has no document to hover
+    const growthOf = new Map(report.caches.map((c) => [c.series, c]));
+    for (const c of series.caches) {
+      const g = growthOf.get(c);
+      for (let i = 0; i < c.snap.length; i++) {
+        const snap = series.snapshots[c.snap[i]];
+        hovers.add(range(c.line[i], 0, c.end[i]), () => cacheHover(c.name, i, g, report, snap));
+      }
     }
-  }
-  for (const f of series.meminfo) {
-    const t = report.fields.get(f.key);
-    for (let i = 0; i < f.snap.length && series.sources.length === 0; i++) {
-      hovers.add(range(f.line[i], f.nameStart[i], f.end[i]), () => fieldHover(f.key, f.value[i], f.unit, t, report));
+    for (const f of series.meminfo) {
+      const t = report.fields.get(f.key);
+      for (let i = 0; i < f.snap.length; i++) hovers.add(range(f.line[i], f.nameStart[i], f.end[i]), () => fieldHover(f.key, f.value[i], f.unit, t, report));
     }
-  }
-  for (const b of series.buddyinfo) {
-    for (let i = 0; i < b.snap.length && series.sources.length === 0; i++) {
-      hovers.add(range(b.line[i], b.nameStart[i], b.end[i]), () => buddyHover(b.key, b.counts[i], series.pageSize));
+    for (const b of series.buddyinfo) {
+      for (let i = 0; i < b.snap.length; i++) hovers.add(range(b.line[i], b.nameStart[i], b.end[i]), () => buddyHover(b.key, b.counts[i], series.pageSize));
     }
-  }
-  if (series.sources.length === 0) {
     for (const s of series.snapshots) if (s.labelRange) hovers.add(s.labelRange, () => snapshotHover(s, report));
-  }
+    return hovers;
+  };
 
   const view: CaptureView = {
     format,
@@ -94,7 +94,7 @@ export function slabSeriesView(series: SnapshotSeries, format: FormatId): Captur
     },
     frames: [],
     lenses: lenses(report),
-    hover: (pos: Position) => hovers.at(pos),
+    hover: (pos: Position) => hoverIndex().at(pos),
   };
   models.set(view, report);
   return view;
