@@ -143,7 +143,7 @@ export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', 
 
   // filter, then select the row: it is charted, highlighted and its verdict explained
   await frame.locator('#filter input').fill('sock');
-  await waitUntil(async () => (await frame.locator('vscode-table-body vscode-table-row').count()) === 1, 5_000, 'the filter to keep one row');
+  await waitUntil(async () => (await frame.locator('vscode-table-body vscode-table-row:not([hidden])').count()) === 1, 5_000, 'the filter to keep one row');
   await row('sock_inode_cache').locator('vscode-table-cell').nth(2).click();
   await frame.locator('vscode-table-row.selected[data-key="sock_inode_cache"]').waitFor();
   assert.match(await frame.locator('#reason').innerText(), /sock_inode_cache — likely-leak: Steady unreclaimable growth/);
@@ -179,8 +179,8 @@ export async function journeySlabPanelHostileNames(wb) {
   await wb.runCommand('kleak: Show Slab Growth');
   const frame = await wb.waitForWebview({ title: /Slab Growth: hostile\.slabinfo/ });
   await frame.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });
-  await frame.locator('vscode-table-body vscode-table-row').nth(names.length - 1).waitFor({ timeout: 10_000 });
-  const seen = await frame.locator('vscode-table-body vscode-table-row').evaluateAll((rows) => rows.map((r) => r.querySelector('vscode-table-cell')?.textContent));
+  await frame.locator('vscode-table-body vscode-table-row:not([hidden])').nth(names.length - 1).waitFor({ timeout: 10_000 });
+  const seen = await frame.locator('vscode-table-body vscode-table-row:not([hidden])').evaluateAll((rows) => rows.map((r) => r.querySelector('vscode-table-cell')?.textContent));
   assert.deepEqual([...seen].sort(), [...names].sort(), 'each hostile name is one cell of text');
   const injected = await frame.locator('body').evaluate(() => ({
     xss: globalThis.__kleakXss,

@@ -20,3 +20,15 @@ export function fixtureLines(...parts: string[]): string[] {
 export function kmemleakFixtures(): string[] {
   return fs.readdirSync(fixturePath('kmemleak')).filter((f) => f.endsWith('.txt')).sort();
 }
+
+/** Every fixture of a folder of test/fixtures (real captures, see test/fixtures/SOURCES.md). */
+export function fixturesIn(folder: string): string[] {
+  return fs.readdirSync(fixturePath(folder)).filter((f) => f.endsWith('.txt')).sort();
+}
+
+/** The labelled captures of ../shared/captures/generated (beside the repository; see its README). */
+export const GENERATED = path.join(REPO_ROOT, '..', 'shared', 'captures', 'generated');
+
+export function generatedPath(name: string): string {
+  return path.join(GENERATED, name);
+}

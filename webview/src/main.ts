@@ -158,7 +158,7 @@ const cacheTable = new DataTable<CacheRow>({
     const has = state.selected.includes(r.name);
     state.selected = additive ? (has ? state.selected.filter((n) => n !== r.name) : [...state.selected, r.name]) : has && state.selected.length === 1 ? [] : [r.name];
     saveState();
-    renderDetail();
+    renderSelection();
   },
   onLink: (r) => post({ type: 'reveal', line: r.line }),
 });
@@ -207,6 +207,19 @@ function setNotes(notes: string[]): void {
   notesEl.hidden = notes.length === 0;
 }
 
+/** A selection changed: chart the selected caches, mark their rows, explain their verdicts. */
+function renderSelection(): void {
+  if (!state || !detail) return;
+  cacheChart.set(cacheLines(detail, state.selected));
+  cacheTable.select(new Set(state.selected));
+  renderReasons();
+}
+
+function renderReasons(): void {
+  const sel = detail?.caches.filter((c) => state?.selected.includes(c.name)) ?? [];
+  reasonEl.replaceChildren(...sel.map((c) => el('span', { class: 'reason-item' }, el('strong', {}, c.name), ` — ${c.verdict}: ${c.reason}`)));
+}
+
 function renderCacheTable(): void {
   if (!state || !detail) return;
   const all = cacheRows(detail);
@@ -214,8 +227,7 @@ function renderCacheTable(): void {
   const key: SortKey = isSortKey(state.sort.key) ? state.sort.key : 'rank';
   cacheTable.render(sortRows(shown, key, state.sort.descending), { key, descending: state.sort.descending }, new Set(state.selected));
   countEl.textContent = shown.length === all.length ? `${all.length} caches` : `${shown.length} of ${all.length} caches`;
-  const sel = detail.caches.filter((c) => state?.selected.includes(c.name));
-  reasonEl.replaceChildren(...sel.map((c) => el('span', { class: 'reason-item' }, el('strong', {}, c.name), ` — ${c.verdict}: ${c.reason}`)));
+  renderReasons();
 }
 
 function renderDetail(): void {

@@ -36,6 +36,8 @@ export interface TableOptions<R> {
 export class DataTable<R> {
   readonly element: HTMLElement;
   private readonly headerCells = new Map<string, HTMLElement>();
+  private readonly body = el('vscode-table-body', { slot: 'body' });
+  private readonly pool: Row<R>[] = [];
 
   constructor(private readonly o: TableOptions<R>) {
     this.element = el('vscode-table', { zebra: true, 'bordered-columns': true, resizable: true, 'aria-label': o.ariaLabel });
@@ -54,7 +56,7 @@ export class DataTable<R> {
       header.appendChild(cell);
     }
     this.element.appendChild(header);
-    this.element.appendChild(el('vscode-table-body', { slot: 'body' }));
+    this.element.appendChild(this.body);
   }
 
   /** Shows `rows` (already sorted and filtered); marks the sort column and the selected rows. */
@@ -65,48 +67,97 @@ export class DataTable<R> {
       cell.textContent = `${c?.label ?? key}${active ? (sort.descending ? ' ▼' : ' ▲') : ''}`;
       cell.setAttribute('aria-sort', active ? (sort.descending ? 'descending' : 'ascending') : 'none');
     }
-    // A new body element. vscode-table (2.5) sizes the columns of the body's first row on slot
-    // change but caches those cells: forget the old ones, and size the new first row here too
-    // (its body is a fixed-layout table: the first row's widths are the columns').
-    const body = el('vscode-table-body', { slot: 'body' });
-    for (const r of rows) body.appendChild(this.row(r, selected.has(this.o.rowKey(r))));
-    this.element.querySelector('vscode-table-body')?.remove();
-    (this.element as unknown as { _cellsOfFirstRow?: unknown[] })._cellsOfFirstRow = [];
-    const first = body.firstElementChild;
-    if (first) {
-      [...first.children].forEach((cell, i) => {
-        const header = [...this.headerCells.values()][i];
-        (cell as HTMLElement).style.width = header?.style.width || this.o.columns[i]?.width || 'auto';
-      });
+    // A pool of row elements that stay where they are: showing other rows, or the same rows in
+    // another order, rewrites their cells' text (cheap); creating or moving hundreds of
+    // vscode-table-cell elements is what costs. Rows beyond the data are hidden.
+    while (this.pool.length < rows.length) {
+      const entry = this.row(rows[this.pool.length]);
+      this.pool.push(entry);
+      this.body.appendChild(entry.el);
     }
-    this.element.appendChild(body);
+    this.pool.forEach((entry, i) => {
+      const r = rows[i];
+      if (r === undefined) {
+        entry.el.hidden = true;
+        return;
+      }
+      entry.data = r;
+      this.fill(entry);
+      entry.el.hidden = false;
+      const on = selected.has(this.o.rowKey(r));
+      entry.el.classList.toggle('selected', on);
+      entry.el.setAttribute('aria-selected', on ? 'true' : 'false');
+    });
+    // vscode-table (2.5) sizes the columns from the body's first row (a fixed-layout table)
+    const headers = [...this.headerCells.values()];
+    this.pool[0]?.cells.forEach((cell, i) => {
+      if (!cell.style.width) cell.style.width = headers[i]?.style.width || this.o.columns[i]?.width || 'auto';
+    });
   }
 
-  private row(r: R, isSelected: boolean): HTMLElement {
-    const row = el('vscode-table-row', { tabindex: '0', 'aria-selected': isSelected ? 'true' : 'false', class: isSelected ? 'selected' : undefined, 'data-key': this.o.rowKey(r) });
-    for (const c of this.o.columns) {
-      const cls = [c.numeric ? 'numeric' : '', c.className?.(r) ?? ''].filter(Boolean).join(' ');
-      const cell = el('vscode-table-cell', { class: cls || undefined, title: c.title?.(r) });
-      const text = c.text(r);
-      if (c.link?.(r) && this.o.onLink) {
-        const b = el('button', { type: 'button', class: 'link', title: c.linkTitle?.(r) }, text);
-        b.addEventListener('click', (e) => {
-          e.stopPropagation();
-          this.o.onLink?.(r);
-        });
-        cell.appendChild(b);
-      } else {
-        cell.textContent = text;
-      }
-      row.appendChild(cell);
+  /** Marks the selected rows without touching anything else. */
+  select(selected: ReadonlySet<string>): void {
+    for (const entry of this.pool) {
+      const on = !entry.el.hidden && selected.has(this.o.rowKey(entry.data));
+      entry.el.classList.toggle('selected', on);
+      entry.el.setAttribute('aria-selected', on ? 'true' : 'false');
     }
-    row.addEventListener('click', (e) => this.o.onSelect(r, e.ctrlKey || e.metaKey));
+  }
+
+  private row(r: R): Row<R> {
+    const row = el('vscode-table-row', { tabindex: '0' });
+    const cells = this.o.columns.map(() => el('vscode-table-cell'));
+    row.append(...cells);
+    const entry: Row<R> = { el: row, cells, data: r };
+    this.fill(entry);
+    row.addEventListener('click', (e) => {
+      if ((e.target as HTMLElement).closest('button.link')) return;
+      this.o.onSelect(entry.data, e.ctrlKey || e.metaKey);
+    });
     row.addEventListener('keydown', (e) => {
       if (e.target === row && (e.key === 'Enter' || e.key === ' ')) {
         e.preventDefault();
-        this.o.onSelect(r, e.ctrlKey || e.metaKey);
+        this.o.onSelect(entry.data, e.ctrlKey || e.metaKey);
       }
     });
-    return row;
+    return entry;
   }
+
+  /** Writes a row's data into its cells (text only; the link is a button whose text is the value). */
+  private fill(entry: Row<R>): void {
+    const r = entry.data;
+    const key = this.o.rowKey(r);
+    if (entry.el.dataset.key !== key) entry.el.dataset.key = key;
+    this.o.columns.forEach((c, i) => {
+      const cell = entry.cells[i];
+      const cls = [c.numeric ? 'numeric' : '', c.className?.(r) ?? ''].filter(Boolean).join(' ');
+      if (cell.className !== cls) cell.className = cls;
+      const title = c.title?.(r);
+      if (title === undefined) cell.removeAttribute('title');
+      else if (cell.getAttribute('title') !== title) cell.setAttribute('title', title);
+      const text = c.text(r);
+      if (c.link?.(r) && this.o.onLink) {
+        let b = cell.firstElementChild as HTMLElement | null;
+        if (!b || b.tagName !== 'BUTTON') {
+          b = el('button', { type: 'button', class: 'link' });
+          b.addEventListener('click', (e) => {
+            e.stopPropagation();
+            this.o.onLink?.(entry.data);
+          });
+          cell.replaceChildren(b);
+        }
+        if (b.textContent !== text) b.textContent = text;
+        const lt = c.linkTitle?.(r);
+        if (lt !== undefined) b.setAttribute('title', lt);
+      } else if (cell.firstElementChild || cell.textContent !== text) {
+        cell.textContent = text;
+      }
+    });
+  }
+}
+
+interface Row<R> {
+  el: HTMLElement;
+  cells: HTMLElement[];
+  data: R;
 }

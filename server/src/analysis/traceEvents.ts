@@ -30,6 +30,7 @@ const KINDS: Record<string, EventKind> = {
   percpu_free_percpu: { role: 'free', space: 'percpu' },
 };
 const OTHER: EventKind = { role: 'other', space: 'slab' };
+export const OTHER_KIND = OTHER;
 
 /**
  * Role of an event by name: `kmem:kmalloc`, `kmalloc`, `probe:kmem_cache_alloc`,
@@ -341,9 +342,9 @@ export interface TraceOptions {
 }
 
 /** Lines for which tokens, frames and folds are kept (the editor's view; files stream without). */
-export const DETAIL_LINES = 200_000;
+export const DETAIL_LINES = 100_000;
 /** Events whose details (pairing, sizes, ages) are kept for hovers. */
-export const DETAIL_EVENTS = 200_000;
+export const DETAIL_EVENTS = 100_000;
 /** Problems kept per kind; the rest are counted in one summary problem. */
 export const PROBLEMS_PER_CODE = 100;
 
@@ -392,6 +393,33 @@ export interface ParsedEvent {
   headerEnd: number;
   /** Lines of its call chain, when printed apart from the header (ftrace `<stack trace>`). */
   stackLines?: [number, number];
+}
+
+/** A fresh event with every field present (one object shape for all parsers). */
+export function newEvent(line: number, endCharacter: number, name: string, kind: EventKind): ParsedEvent {
+  return {
+    line,
+    endLine: line,
+    endCharacter,
+    name,
+    kind,
+    ts: NaN,
+    ptr: undefined,
+    ptrText: undefined,
+    bytes: NaN,
+    requested: NaN,
+    cache: undefined,
+    callSite: undefined,
+    callSiteKey: undefined,
+    comm: undefined,
+    pid: undefined,
+    cpu: undefined,
+    keys: NO_KEYS,
+    group: undefined,
+    headerStart: 0,
+    headerEnd: endCharacter,
+    stackLines: undefined,
+  };
 }
 
 export type EventFate = 'outstanding' | 'freed' | 'lost-free' | 'paired' | 'unmatched' | 'null' | 'unpaired';
@@ -637,47 +665,55 @@ export class TraceCollector {
 }
 
 /**
- * Call-chain blocks seen before, recognised from their raw bytes: a cheap hash of sampled bytes
- * finds candidates, a byte comparison confirms. Files with millions of identical chains are
- * read without decoding them again. Bounded in entries and bytes.
+ * Call-chain blocks seen before, recognised from their raw bytes: candidates of the same length
+ * are compared byte for byte (natively). Files with millions of identical chains are read
+ * without decoding them again. Bounded in entries, bytes and candidates per length.
  */
 export class BlockCache<T> {
-  private readonly map = new Map<number, { bytes: Buffer; value: T }[]>();
+  private readonly byLength = new Map<number, { bytes: Buffer; value: T }[]>();
   private entries = 0;
   private bytes = 0;
 
   constructor(
     private readonly maxEntries = 20_000,
     private readonly maxBytes = 32 * 1024 * 1024,
+    private readonly perLength = 16,
   ) {}
 
-  static hash(buf: Buffer, start: number, end: number): number {
-    const len = end - start;
-    let h = (len * 0x9e3779b1) | 0;
-    const step = len > 128 ? Math.floor(len / 48) : 1;
-    for (let i = start; i < end; i += step) h = Math.imul(h ^ buf[i], 0x01000193);
-    // The tail in full: chains of one path often differ only in their last frames.
-    for (let i = Math.max(start, end - 24); i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-    return h >>> 0;
-  }
-
-  get(buf: Buffer, start: number, end: number, hash: number): T | undefined {
-    const list = this.map.get(hash);
+  get(buf: Buffer, start: number, end: number): T | undefined {
+    const list = this.byLength.get(end - start);
     if (!list) return undefined;
-    const len = end - start;
-    for (const e of list) if (e.bytes.length === len && buf.compare(e.bytes, 0, len, start, end) === 0) return e.value;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      if (buf.compare(e.bytes, 0, e.bytes.length, start, end) === 0) {
+        // Most recently matched first: runs of the same chain are common.
+        if (i > 0) {
+          list[i] = list[0];
+          list[0] = e;
+        }
+        return e.value;
+      }
+    }
     return undefined;
   }
 
-  /** Remember a block (copied), unless the cache is full. */
-  set(bytes: Buffer, hash: number, value: T): void {
+  /** Remember a block (the caller passes a copy), unless the cache is full. */
+  set(bytes: Buffer, value: T): void {
     if (this.entries >= this.maxEntries || this.bytes + bytes.length > this.maxBytes) return;
-    const list = this.map.get(hash);
+    const list = this.byLength.get(bytes.length);
+    if (list && list.length >= this.perLength) return;
     if (list) list.push({ bytes, value });
-    else this.map.set(hash, [{ bytes, value }]);
+    else this.byLength.set(bytes.length, [{ bytes, value }]);
     this.entries++;
     this.bytes += bytes.length;
   }
+}
+
+const utf8Slice: ((this: Buffer, start: number, end: number) => string) | undefined = (Buffer.prototype as unknown as { utf8Slice?: (s: number, e: number) => string }).utf8Slice;
+
+/** Decode `buf[start, end)` as UTF-8 (Buffer's own slice method when there is one: it skips toString's argument handling). */
+export function decodeUtf8(buf: Buffer, start: number, end: number): string {
+  return utf8Slice ? utf8Slice.call(buf, start, end) : buf.toString('utf8', start, end);
 }
 
 /** Page size assumed for mm_page_alloc/free sizes (PAGE_SIZE << order). */

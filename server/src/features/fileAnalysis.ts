@@ -6,7 +6,6 @@ import { suspectDto } from './captureSummary';
 
 /** Problems sent per file: enough to act on, bounded for a file of millions of lines. */
 const MAX_PROBLEMS = 1000;
-const FINDING_CODES = new Set(['leaked-object', 'summary', 'leak-suspect']);
 
 export function fileAnalysis(path: string, view: CaptureView, stats: LineStats): FileAnalysis {
   const problems = view.findings.filter(isInputProblem);

@@ -183,8 +183,21 @@ export class AllocinfoParser {
     if (counter.count++ === 0) counter.first = line;
   }
 
-  /** Parse a site starting at column `at`; false when there is none. */
+  /** Parse the site at column `at` and any glued after it (lost newlines); false when there is none. */
   private site(line: number, raw: string, at: number): boolean {
+    let next: number | undefined = at;
+    let any = false;
+    while (next !== undefined) {
+      const r = this.oneSite(line, raw, next);
+      if (r === false) return any;
+      any = true;
+      next = r === true ? undefined : r;
+    }
+    return any;
+  }
+
+  /** One site at `at`: false when there is none, true when done, or the column of a glued next site. */
+  private oneSite(line: number, raw: string, at: number): boolean | number {
     const m = SITE.exec(raw.slice(at));
     if (!m) return false;
     let col = at + m[1].length;
@@ -222,7 +235,7 @@ export class AllocinfoParser {
     const glued = /^[ \t]*\d/.test(rest) ? SITE.exec(rest) : null;
     if (glued) {
       this.note(this.collapsed, line);
-      return this.site(line, raw, after);
+      return after;
     }
     this.extraAfter(raw, after);
     return true;

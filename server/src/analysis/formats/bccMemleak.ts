@@ -255,7 +255,7 @@ export class BccMemleakParser {
         table: this.tables - 1,
         time: this.tableTime,
       });
-      this.tokens.push({ line, character: p, length: m[1].length, kind: 'function' });
+      this.tokens.push({ line, character: p, length: m[1].length, kind: 'cache' });
       this.tokens.push({ line, character: allocsAt, length: m[2].length, kind: 'number' });
       this.tokens.push({ line, character: bytesAt, length: m[3].length, kind: 'size' });
       return true;

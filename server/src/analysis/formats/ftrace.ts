@@ -12,7 +12,7 @@
 // event of their CPU, and events reach the ledger in file order once their stack is known.
 import { Frame, range } from '../model';
 import { baseSymbol } from '../symbols';
-import { BlockCache, NO_KEYS, ParsedEvent, TraceCapture, TraceCollector, TraceOptions, classifyEvent, readEventFields, symbolKey, textRange } from '../traceEvents';
+import { BlockCache, NO_KEYS, decodeUtf8, newEvent, ParsedEvent, TraceCapture, TraceCollector, TraceOptions, classifyEvent, readEventFields, symbolKey, textRange } from '../traceEvents';
 
 const MAX_EXAMINED = 4096;
 /** Events waiting for their stack; beyond it the oldest is sent on without one. */
@@ -125,7 +125,7 @@ export class FtraceParser {
   private lastTs = NaN;
   private foreign = { count: 0, first: -1 };
   private readonly blocks = new BlockCache<Block>(MAX_BLOCKS, MAX_BLOCK_CHARS);
-  private learning: { bytes: Buffer; hash: number; lines: number } | undefined;
+  private learning: { bytes: Buffer; lines: number } | undefined;
   private freshStack = false;
   private sawHeader = false;
   /** Lines consumed beyond the one given, by the last pushBytes call. */
@@ -181,7 +181,7 @@ export class FtraceParser {
    */
   pushBytes(buf: Buffer, start: number, end: number, next: number, limit: number): number {
     this.skipped = 0;
-    this.push(buf.toString('utf8', start, end));
+    this.push(decodeUtf8(buf, start, end));
     if (!this.freshStack || this.c.detail || next >= limit) return next;
     // The frames: lines starting with " => ", up to the first that does not.
     const stop = Math.min(limit, next + MAX_BLOCK_BYTES);
@@ -194,10 +194,9 @@ export class FtraceParser {
       pos = nl + 1;
     }
     if (lines === 0 || pos >= stop) return next;
-    const hash = BlockCache.hash(buf, next, pos - 1);
-    const block = this.blocks.get(buf, next, pos - 1, hash);
+    const block = this.blocks.get(buf, next, pos - 1);
     if (!block) {
-      this.learning = { bytes: Buffer.from(buf.subarray(next, pos - 1)), hash, lines };
+      this.learning = { bytes: Buffer.from(buf.subarray(next, pos - 1)), lines };
       return next;
     }
     const target = this.decideStack(block.keys[0]);
@@ -291,23 +290,12 @@ export class FtraceParser {
     // Without stack traces in the capture, an event is complete when its CPU logs the next one.
     if (!this.sawStack) for (const prev of list.splice(0)) prev.done = true;
     else if (list.length >= 64) list.shift()!.done = true;
-    const ev: ParsedEvent = {
-      line,
-      endLine: line,
-      endCharacter: text.length,
-      name,
-      kind,
-      ts,
-      ptr: undefined,
-      bytes: NaN,
-      requested: NaN,
-      comm: comm?.trim(),
-      pid,
-      cpu: cpu >= 0 ? cpu : undefined,
-      keys: NO_KEYS,
-      headerStart: text.length - text.trimStart().length,
-      headerEnd: text.length,
-    };
+    const ev = newEvent(line, text.length, name, kind);
+    ev.ts = ts;
+    ev.comm = comm?.trim();
+    ev.pid = pid;
+    ev.cpu = cpu >= 0 ? cpu : undefined;
+    ev.headerStart = text.length - text.trimStart().length;
     const w: Waiting = { ev, cpu, skip: kind.role === 'other', text, fieldsFrom, done: false, frames: [], stacked: false };
     if (w.skip) this.c.other();
     else {
@@ -393,7 +381,7 @@ export class FtraceParser {
     this.learning = undefined;
     if (w && w.ev.stackLines) this.c.fold(w.ev.stackLines[0], w.ev.stackLines[1]);
     if (w && l && !w.skip && this.stackFrames === l.lines && w.ev.keys.length > 0) {
-      this.blocks.set(l.bytes, l.hash, { keys: w.ev.keys, lines: l.lines });
+      this.blocks.set(l.bytes, { keys: w.ev.keys, lines: l.lines });
     }
     if (w) w.done = true;
     this.inStack = false;

@@ -14,6 +14,9 @@ import { baseSymbol } from '../symbols';
 import {
   BlockCache,
   EventKind,
+  OTHER_KIND,
+  newEvent,
+  decodeUtf8,
   NO_KEYS,
   ParsedEvent,
   TraceCapture,
@@ -21,20 +24,24 @@ import {
   TraceOptions,
   callSiteOf,
   classifyEvent,
-  digitsAt,
   pfnKey,
-  pointerKeyAt,
   pointerKey,
   readEventFields,
   readField,
   sizeValue,
   symbolKey,
   textRange,
-  valueAt,
-  valueEnd,
 } from '../traceEvents';
 
 const NO_FRAMES: Frame[] = [];
+/**
+ * The usual perf script slab event: `… <time>: <subsystem:event>: [(sym+off)] [call_site=…] ptr=…
+ * [name=…] [bytes_req=… bytes_alloc=…] [gfp_flags=…`. Groups: 1 time, 2 event, 3/4 call sites,
+ * 5 ptr, 6 cache, 7 bytes_req, 8 bytes_alloc, 9 gfp_flags follows.
+ */
+const FAST_EVENT =
+  / (\d{1,12}\.\d{1,12}): +([A-Za-z_][\w-]{0,63}:[A-Za-z_][\w.-]{0,127}): (?:\(([^\s()]{1,256})\) )?(?:call_site=(\S{1,256}) )?ptr=([^\s=]{1,32})(?: name=([^\s=]{1,128}))?(?: bytes_req=(\d{1,15}) bytes_alloc=(\d{1,15}))?( gfp_flags=)?/;
+const BLANK_LINE = Buffer.from('\n\n');
 
 /** Lines longer than this are examined only up to it (an event line is a few hundred characters). */
 const MAX_EXAMINED = 4096;
@@ -63,19 +70,17 @@ interface PendingEvent {
   style: 'fields' | 'args';
   /** Every line since the header was a frame line (the block can be remembered). */
   clean: boolean;
-  /** Fast path: columns of the call site and cache name, decoded only when needed. */
-  siteAt: number;
-  siteEnd: number;
-  /** `(get_empty_filp+0x5c)` before the fields (old perf), preferred when it names a function. */
-  parenAt: number;
-  parenEnd: number;
-  cacheAt: number;
-  cacheEnd: number;
   /** Fast path: `gfp_flags=` follows bytes_alloc (the line is not cut there). */
-  gfpFollows?: boolean;
+  gfpFollows: boolean;
+  /** Fast path: the printed call site, old perf's resolved one in parentheses, the cache name. */
+  site: string | undefined;
+  paren: string | undefined;
+  cache: string | undefined;
 }
 
 interface Block {
+  /** The chain as printed (without its last newline). */
+  bytes: Buffer;
   keys: string[];
   lines: number;
   /** Group of allocations with this chain, once known (-1: not yet). */
@@ -358,12 +363,30 @@ export class PerfScriptParser {
   private reportEvent: string | undefined;
   private foreign = { count: 0, first: -1 };
   private readonly blocks = new BlockCache<Block>(MAX_BLOCKS, MAX_BLOCK_CHARS);
-  private learning: { bytes: Buffer; hash: number; lines: number } | undefined;
+  private learning: { bytes: Buffer; lines: number } | undefined;
+  /** Consecutive events whose chain did not end with a blank line in reach. */
+  private blockMisses = 0;
+  /** Chains seen after each call site, for the byte path's first guess. */
+  private readonly bySite = new Map<string, { bytes: Buffer; block: Block }[]>();
   private current: Block | undefined;
   /** The last line was an event header: a call chain may follow. */
   private fresh = false;
-  /** Event names seen (fast path: recognised without a substring). */
+  /** Event names seen (fast path). */
   private readonly names: { name: string; kind: EventKind }[] = [];
+  /** The fast path's one pending event, reused. */
+  private readonly fastPending: PendingEvent = {
+    ev: newEvent(0, 0, '', OTHER_KIND),
+    frames: NO_FRAMES,
+    frameLines: 0,
+    text: '',
+    fieldsFrom: 0,
+    style: 'fields',
+    clean: true,
+    gfpFollows: false,
+    site: undefined,
+    paren: undefined,
+    cache: undefined,
+  };
   /** Lines consumed beyond the one given, by the last pushBytes call. */
   skipped = 0;
 
@@ -410,21 +433,46 @@ export class PerfScriptParser {
    */
   pushBytes(buf: Buffer, start: number, end: number, next: number, limit: number): number {
     this.skipped = 0;
-    this.push(buf.toString('utf8', start, end));
+    this.push(decodeUtf8(buf, start, end));
     const p = this.pending;
     if (!p || !this.fresh || this.c.detail || next >= limit || buf[next] !== 9) return next;
-    const window = buf.subarray(next, Math.min(limit, next + MAX_BLOCK_BYTES));
-    const rel = window.indexOf('\n\n');
-    if (rel < 0) return next;
-    const hash = BlockCache.hash(buf, next, next + rel);
-    const block = this.blocks.get(buf, next, next + rel, hash);
-    if (!block) {
-      let lines = 1;
-      for (let i = buf.indexOf(10, next); i >= 0 && i < next + rel; i = buf.indexOf(10, i + 1)) lines++;
-      this.learning = { bytes: Buffer.from(buf.subarray(next, next + rel)), hash, lines };
+    // The chains seen after this call site before: the blank line where one of them would end,
+    // then its bytes. Avoids searching for the blank line in the common case.
+    const site = p.site ?? p.paren;
+    const known = site !== undefined ? this.bySite.get(site) : undefined;
+    if (known) {
+      for (const b of known) {
+        const end = next + b.bytes.length;
+        if (end + 1 < limit && buf[end] === 10 && buf[end + 1] === 10 && buf.compare(b.bytes, 0, b.bytes.length, next, end) === 0) {
+          return this.skipBlock(p, b.block, end);
+        }
+      }
+    }
+    if (this.blockMisses > 8) {
+      // Chains here do not end with a blank line: look again after a while.
+      if (++this.blockMisses > 1024) this.blockMisses = 0;
       return next;
     }
-    // A known chain: its frames, its group, its lines, and the blank line that ends it.
+    const blank = buf.indexOf(BLANK_LINE, next);
+    if (blank < 0 || blank >= limit - 1 || blank - next > MAX_BLOCK_BYTES) {
+      this.blockMisses++;
+      return next;
+    }
+    this.blockMisses = 0;
+    const rel = blank - next;
+    const block = this.blocks.get(buf, next, blank);
+    if (block && site !== undefined) this.rememberSite(site, block);
+    if (!block) {
+      let lines = 1;
+      for (let i = buf.indexOf(10, next); i >= 0 && i < blank; i = buf.indexOf(10, i + 1)) lines++;
+      this.learning = { bytes: Buffer.from(buf.subarray(next, blank)), lines };
+      return next;
+    }
+    return this.skipBlock(p, block, next + rel);
+  }
+
+  /** A known chain ending at `end`: its frames, its group, its lines, and the blank line after it. */
+  private skipBlock(p: PendingEvent, block: Block, end: number): number {
     p.ev.keys = block.keys;
     if (block.group >= 0) p.ev.group = block.group;
     p.frameLines = block.lines;
@@ -435,7 +483,16 @@ export class PerfScriptParser {
     this.flush(true);
     this.skippingChain = false;
     this.skipped = block.lines + 1;
-    return next + rel + 2;
+    return end + 2;
+  }
+
+  private rememberSite(site: string, block: Block): void {
+    let list = this.bySite.get(site);
+    if (!list) {
+      if (this.bySite.size >= MAX_BLOCKS) return;
+      this.bySite.set(site, (list = []));
+    }
+    if (list.length < 8 && !list.some((b) => b.block === block)) list.push({ bytes: block.bytes, block });
   }
 
   finish(): TraceCapture {
@@ -578,181 +635,87 @@ export class PerfScriptParser {
       if (h.tsAt !== undefined && h.tsLength !== undefined) c.token(line, h.tsAt, h.tsLength, 'number');
       if (h.nameAt >= 0) c.token(line, h.nameAt, name.length, 'keyword');
     }
-    const ev: ParsedEvent = {
-      line,
-      endLine: line,
-      endCharacter: text.length,
-      name,
-      kind,
-      ts: h.ts,
-      ptr: undefined,
-      bytes: NaN,
-      requested: NaN,
-      comm: h.comm,
-      pid: h.pid,
-      cpu: h.cpu,
-      keys: NO_KEYS,
-      headerStart: firstNonBlank(text),
-      headerEnd: text.length,
-    };
+    const ev = newEvent(line, text.length, name, kind);
+    ev.ts = h.ts;
+    ev.comm = h.comm;
+    ev.pid = h.pid;
+    ev.cpu = h.cpu;
+    ev.headerStart = firstNonBlank(text);
     readEventFields(ev, kind, text, fieldsFrom, style, c, line);
-    this.pending = { ev, frames: [], frameLines: 0, text, fieldsFrom, style, clean: true, siteAt: -1, siteEnd: -1, parenAt: -1, parenEnd: -1, cacheAt: -1, cacheEnd: -1 };
+    this.pending = { ev, frames: NO_FRAMES, frameLines: 0, text, fieldsFrom, style, clean: true, gfpFollows: false, site: undefined, paren: undefined, cache: undefined };
     this.current = undefined;
     this.fresh = true;
   }
 
   /**
-   * The common perf script event line, read without building a header: used when no editor
-   * details are kept. Returns false for anything unusual (the full path handles it).
+   * The common perf script slab event line, read with one regular expression: used when no
+   * editor details are kept. Returns false for anything else (the full path handles it).
    */
   private fastEvent(line: number, text: string): boolean {
-    const tok = eventToken(text);
-    if (!tok) return false;
-    const known = this.names;
-    let name: string | undefined;
+    const m = FAST_EVENT.exec(text);
+    if (!m) return false;
+    const name = m[2];
     let kind: EventKind | undefined;
-    const len = tok.end - tok.start;
+    const known = this.names;
     for (let i = 0; i < known.length; i++) {
-      const k = known[i];
-      if (k.name.length === len && text.startsWith(k.name, tok.start)) {
-        name = k.name;
-        kind = k.kind;
+      if (known[i].name === name) {
+        kind = known[i].kind;
         break;
       }
     }
-    if (name === undefined) {
-      name = text.slice(tok.start, tok.end);
+    if (kind === undefined) {
       kind = classifyEvent(name);
       if (known.length < 16) known.push({ name, kind });
     }
-    if (kind!.role === 'other') {
-      this.c.other();
-      this.skippingChain = true;
-      return true;
-    }
-    // The time: the token before the event (or the one before a period count).
-    let ts = NaN;
-    let e = tok.start;
-    for (let tries = 0; tries < 2 && e > 0; tries++) {
-      while (e > 0 && isSpace(text[e - 1])) e--;
-      let b = e;
-      while (b > 0 && !isSpace(text[b - 1])) b--;
-      if (isTimestamp(text, b, e)) {
-        ts = decimalAt(text, b, e - 1);
-        break;
-      }
-      e = b;
-    }
-    const from = tok.end + 1;
-    const ev: ParsedEvent = {
-      line,
-      endLine: line,
-      endCharacter: text.length,
-      name,
-      kind: kind!,
-      ts,
-      ptr: undefined,
-      bytes: NaN,
-      requested: NaN,
-      keys: NO_KEYS,
-      headerStart: firstNonBlank(text),
-      headerEnd: text.length,
-    };
-    const p: PendingEvent = {
-      ev,
-      frames: NO_FRAMES,
-      frameLines: 0,
-      text,
-      fieldsFrom: from,
-      style: 'fields',
-      clean: true,
-      siteAt: -1,
-      siteEnd: -1,
-      parenAt: -1,
-      parenEnd: -1,
-      cacheAt: -1,
-      cacheEnd: -1,
-    };
-    if (kind!.pages) {
-      readEventFields(ev, kind!, text, from, 'fields', this.c, line);
-      const site = valueAt(text, ' call_site=', from - 1);
-      if (site >= 0) {
-        p.siteAt = site;
-        p.siteEnd = valueEnd;
-      }
-    } else {
-      // Fields in the order the kmem tracepoints print them, each search starting where the
-      // last ended (falling back to the whole line for another order).
-      let at = from - 1;
-      let v = valueAt(text, ' call_site=', at);
-      if (v >= 0) {
-        p.siteAt = v;
-        p.siteEnd = valueEnd;
-        at = valueEnd;
-      }
-      v = valueAt(text, ' ptr=', at);
-      if (v < 0 && at >= from) v = valueAt(text, ' ptr=', from - 1);
-      if (v >= 0) {
-        ev.ptr = pointerKeyAt(text, v, valueEnd);
-        at = valueEnd;
-      }
-      if (kind!.role === 'alloc') {
-        v = valueAt(text, ' name=', text.startsWith(' name=', at) ? at : from - 1);
-        if (v >= 0) {
-          p.cacheAt = v;
-          p.cacheEnd = valueEnd;
-          if (valueEnd > at) at = valueEnd;
-        }
-        v = valueAt(text, ' bytes_req=', at);
-        if (v < 0) v = valueAt(text, ' bytes_req=', from - 1);
-        if (v >= 0) {
-          ev.requested = digitsAt(text, v, valueEnd);
-          at = valueEnd;
-        }
-        v = valueAt(text, ' bytes_alloc=', text.startsWith(' bytes_alloc=', at) ? at : from - 1);
-        if (v >= 0) {
-          ev.bytes = digitsAt(text, v, valueEnd);
-          p.gfpFollows = text.startsWith(' gfp_flags=', valueEnd);
-        }
-        if (Number.isNaN(ev.bytes) && !Number.isNaN(ev.requested)) ev.bytes = ev.requested;
-      }
-      // `(get_empty_filp+0x5c) call_site=…`: old perf's resolved call site comes first.
-      let q = from;
-      while (text.charCodeAt(q) === 32) q++;
-      if (text.charCodeAt(q) === 40) {
-        const close = text.indexOf(')', q);
-        if (close > q + 1) {
-          p.parenAt = q + 1;
-          p.parenEnd = close;
-        }
-      }
-    }
+    if (kind.role === 'other' || kind.space === 'page') return false;
+    // One event object reused (nothing keeps it in this mode), all fields always set: a stable shape.
+    const p = this.fastPending;
+    const ev = p.ev;
+    ev.line = line;
+    ev.endLine = line;
+    ev.endCharacter = text.length;
+    ev.name = name;
+    ev.kind = kind;
+    ev.ts = Number(m[1]);
+    ev.ptr = pointerKey(m[5]);
+    ev.requested = m[7] !== undefined ? Number(m[7]) : NaN;
+    ev.bytes = m[8] !== undefined ? Number(m[8]) : ev.requested;
+    ev.keys = NO_KEYS;
+    ev.group = undefined;
+    ev.callSite = undefined;
+    ev.callSiteKey = undefined;
+    ev.cache = undefined;
+    ev.headerStart = m.index;
+    ev.headerEnd = text.length;
+    p.frameLines = 0;
+    p.text = text;
+    p.fieldsFrom = text.indexOf(name, m.index + m[1].length) + name.length + 1;
+    p.gfpFollows = m[9] !== undefined;
+    p.site = m[4];
+    p.paren = m[3];
+    p.cache = m[6];
     this.pending = p;
     this.current = undefined;
     this.fresh = true;
     return true;
   }
 
-  /** Fast path: decode the call site and cache name now, if the event's group needs them. */
+  /** Fast path: take the call site and cache name, if the event's group needs them. */
   private resolve(p: PendingEvent): void {
     const ev = p.ev;
     const g = ev.group !== undefined ? this.c.stacks.groups[ev.group] : undefined;
-    if ((p.siteAt >= 0 || p.parenAt >= 0) && (g === undefined || g.callSite === undefined || ev.keys.length === 0)) {
-      let text = p.parenAt >= 0 ? p.text.slice(p.parenAt, p.parenEnd) : '';
-      let cs = p.parenAt >= 0 ? callSiteOf(text) : undefined;
-      if (cs?.symbol === undefined && p.siteAt >= 0) {
-        text = p.text.slice(p.siteAt, p.siteEnd);
-        cs = callSiteOf(text);
-      } else if (cs?.symbol === undefined) cs = undefined;
+    if (g === undefined || g.callSite === undefined || ev.keys.length === 0) {
+      // `(get_empty_filp+0x5c) call_site=…`: old perf's resolved call site, when it names a function.
+      const paren = p.paren !== undefined ? callSiteOf(p.paren) : undefined;
+      const useParen = paren?.symbol !== undefined;
+      const text = useParen ? p.paren : p.site;
+      const cs = useParen ? paren : text !== undefined ? callSiteOf(text) : undefined;
       if (cs) {
         ev.callSite = text;
         ev.callSiteKey = cs.key;
       }
     }
-    if (p.cacheAt >= 0) {
-      const known = g?.cache;
-      if (known === undefined || known.length !== p.cacheEnd - p.cacheAt || !p.text.startsWith(known, p.cacheAt)) ev.cache = p.text.slice(p.cacheAt, p.cacheEnd);
-    }
+    if (p.cache !== undefined && g?.cache !== p.cache) ev.cache = p.cache;
   }
 
   /** The pending event is complete: check what its line lacks, and hand it to the collector. */
@@ -761,7 +724,7 @@ export class PerfScriptParser {
     if (!p) return;
     this.pending = undefined;
     const ev = p.ev;
-    if (p.siteAt >= 0 || p.parenAt >= 0 || p.cacheAt >= 0) this.resolve(p);
+    if (ev.kind.role === 'alloc' && (p.site !== undefined || p.paren !== undefined || p.cache !== undefined)) this.resolve(p);
     this.checkCut(p);
     const group = this.c.event(ev);
     if (p.frames.length > 0 && group >= 0) {
@@ -783,12 +746,14 @@ export class PerfScriptParser {
       if (group >= 0 && this.current.group < 0) this.current.group = group;
       this.current = undefined;
     } else if (l && atBlank && p.clean && p.frameLines === l.lines && ev.keys.length > 0) {
-      this.blocks.set(l.bytes, l.hash, { keys: ev.keys, lines: l.lines, group: ev.kind.role === 'alloc' ? group : -1 });
+      this.blocks.set(l.bytes, { bytes: l.bytes, keys: ev.keys, lines: l.lines, group: ev.kind.role === 'alloc' ? group : -1 });
     }
   }
 
   private checkCut(p: PendingEvent): void {
     const ev = p.ev;
+    // Printed through gfp_flags: nothing that matters was cut.
+    if (p.gfpFollows && ev.ptr !== undefined) return;
     if (this.c.facts.aggregated || ev.name.includes('probe')) return;
     const t = p.text;
     const lastSpace = t.lastIndexOf(' ');

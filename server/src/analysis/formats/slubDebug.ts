@@ -463,7 +463,7 @@ export class SlubDebugParser {
     this.traces.push(t);
     this.latest = t;
     this.tokens.push({ line, character: at, length: 5, kind: 'keyword' });
-    this.tokens.push({ line, character: cacheAt, length: m[1].length, kind: 'function' });
+    this.tokens.push({ line, character: cacheAt, length: m[1].length, kind: 'cache' });
     this.tokens.push({ line, character: cacheAt + m[1].length + 1, length: m[2].length, kind: 'keyword' });
     this.tokens.push({ line, character: addrAt, length: m[3].length + 2, kind: 'address' });
   }
@@ -497,7 +497,7 @@ export class SlubDebugParser {
     this.latest = b;
     this.sink = undefined;
     this.tokens.push({ line, character: at, length: 3, kind: 'keyword' });
-    this.tokens.push({ line, character: cacheAt, length: m[1].length, kind: 'function' });
+    this.tokens.push({ line, character: cacheAt, length: m[1].length, kind: 'cache' });
     this.tokens.push({ line, character: msgAt, length: message.length, kind: 'keyword' });
   }
 

@@ -26,6 +26,11 @@ export interface TraceViewOptions {
   label: string;
 }
 
+/** Inline code in Markdown: escapes do not work inside backticks, so backticks are replaced. */
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'")}\``;
+}
+
 function seconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
   return s >= 10 ? `${s.toFixed(1)} s` : s >= 1 ? `${s.toFixed(2)} s` : s >= 0.001 ? `${(s * 1000).toFixed(1)} ms` : `${(s * 1e6).toFixed(0)} µs`;
@@ -139,7 +144,7 @@ export function traceView(capture: TraceCapture, options: TraceViewOptions): Cap
     const owner = stackOwner.get(pos.line);
     if (owner) {
       return {
-        contents: `**Stack trace** of the ${owner.name} event on line ${owner.line + 1}${owner.ptrText ? ` (\`${md(owner.ptrText)}\`)` : ''}.`,
+        contents: `**Stack trace** of the ${owner.name} event on line ${owner.line + 1}${owner.ptrText ? ` (${code(owner.ptrText)})` : ''}.`,
         range: range(pos.line, 0, Math.max(pos.character, 1)),
       };
     }
@@ -243,10 +248,10 @@ function eventDetail(e: EventInfo, c: TraceCapture): string {
 
 function eventHover(e: EventInfo, c: TraceCapture, byGroup: Map<number, RankedGroup>): string {
   const lines: string[] = [];
-  const who = [e.comm !== undefined ? `\`${md(e.comm)}\`` : undefined, e.pid !== undefined ? `pid ${e.pid}` : undefined, e.cpu !== undefined ? `CPU ${e.cpu}` : undefined]
+  const who = [e.comm !== undefined ? `${code(e.comm)}` : undefined, e.pid !== undefined ? `pid ${e.pid}` : undefined, e.cpu !== undefined ? `CPU ${e.cpu}` : undefined]
     .filter(Boolean)
     .join(', ');
-  lines.push(`**${md(e.name)}**${e.ptrText ? ` \`${md(e.ptrText)}\`` : ''}${who ? ` — ${who}` : ''}${Number.isFinite(e.ts) ? ` at ${e.ts} s` : ''}`, '');
+  lines.push(`**${md(e.name)}**${e.ptrText ? ` ${code(e.ptrText)}` : ''}${who ? ` — ${who}` : ''}${Number.isFinite(e.ts) ? ` at ${e.ts} s` : ''}`, '');
   if (e.role === 'alloc') {
     if (Number.isFinite(e.bytes)) {
       const req = e.requested;
@@ -255,7 +260,7 @@ function eventHover(e: EventInfo, c: TraceCapture, byGroup: Map<number, RankedGr
         lines.push(`Size: requested **${req} B**, allocated **${e.bytes} B**${waste > 0 ? ` — ${waste} B (${Math.round((waste / e.bytes) * 100)}%) lost to the size class` : ' (no waste)'}`, '');
       } else lines.push(`Size: **${e.bytes} B** (${formatBytes(e.bytes)})`, '');
     }
-    if (e.cache) lines.push(`Cache: \`${md(e.cache)}\``, '');
+    if (e.cache) lines.push(`Cache: ${code(e.cache)}`, '');
     const partner = e.partner >= 0 ? c.events[e.partner] : undefined;
     const end = c.ledger.totals.lastTs;
     switch (e.fate) {
@@ -282,15 +287,15 @@ function eventHover(e: EventInfo, c: TraceCapture, byGroup: Map<number, RankedGr
     const partner = e.partner >= 0 ? c.events[e.partner] : undefined;
     if (e.fate === 'paired' && partner) {
       lines.push(
-        `Frees the object allocated on line ${partner.line + 1}${partner.comm !== undefined ? ` by \`${md(partner.comm)}\`` : ''}${Number.isFinite(partner.ts) && Number.isFinite(e.ts) ? `, ${seconds(e.ts - partner.ts)} after its allocation` : ''}.`,
+        `Frees the object allocated on line ${partner.line + 1}${partner.comm !== undefined ? ` by ${code(partner.comm)}` : ''}${Number.isFinite(partner.ts) && Number.isFinite(e.ts) ? `, ${seconds(e.ts - partner.ts)} after its allocation` : ''}.`,
       );
     } else if (e.fate === 'null') lines.push('Frees a NULL pointer: nothing to pair.');
     else if (e.fate === 'paired') lines.push('Frees an object allocated earlier in the capture.');
     else lines.push('**Unmatched**: its allocation is not in the capture (made before tracing started, or lost).');
   }
-  if (e.callSite) lines.push('', `Call site: \`${md(e.callSite)}\``);
+  if (e.callSite) lines.push('', `Call site: ${code(e.callSite)}`);
   const r = e.group >= 0 ? byGroup.get(e.group) : undefined;
-  if (r) lines.push('', `Stack group #${r.rank} **${r.verdict}** in \`${md(r.site)}\`: ${md(suspectSummary(r))}`);
+  if (r) lines.push('', `Stack group #${r.rank} **${r.verdict}** in ${code(r.site)}: ${md(suspectSummary(r))}`);
   return lines.join('\n');
 }
 
@@ -304,11 +309,11 @@ function frameHover(
   const lines = [`**${md(fr.symbol ?? `0x${fr.address}`)}**`, ''];
   if (!fr.symbol) lines.push('Unresolved address: the tracer could not name this function.', '');
   if (fr.offset !== undefined) lines.push(`Offset \`0x${fr.offset.toString(16)}\`${fr.size !== undefined ? ` of \`0x${fr.size.toString(16)}\`` : ''} into the function`, '');
-  if (fr.module) lines.push(`Module: \`${md(fr.module)}\``, '');
+  if (fr.module) lines.push(`Module: ${code(fr.module)}`, '');
   if (fr.address && fr.symbol) lines.push(`Address \`${fr.address}\``, '');
   const r = f.group >= 0 ? byGroup.get(f.group) : undefined;
   if (f.suspect && r) lines.push(`**Suspect frame** of stack group #${r.rank} (${r.verdict}): the first function outside the allocator and the tracer.`);
-  else if (r) lines.push(`In stack group #${r.rank} (${r.verdict}, suspect \`${md(r.site)}\`).`);
+  else if (r) lines.push(`In stack group #${r.rank} (${r.verdict}, suspect ${code(r.site)}).`);
   const t = totals.get(key);
   if (t) {
     lines.push(

@@ -155,6 +155,34 @@ export function vmallocinfoView(report: VmallocReport): CaptureView {
       }))
     : callers.map(callerOutline);
 
+  // By module: the areas of each module's callers in the last dump.
+  const byModule = new Map<string, VmEntry[]>();
+  for (const e of last) {
+    if (!e.module) continue;
+    const list = byModule.get(e.module);
+    if (list) list.push(e);
+    else byModule.set(e.module, [e]);
+  }
+  if (byModule.size > 0) {
+    const mods = [...byModule].map(([name, list]) => ({ name, list, bytes: list.reduce((t, e) => t + entryBytes(e, pageSize), 0) })).sort((a, b) => b.bytes - a.bytes);
+    const all = mods.flatMap((m) => m.list);
+    outline.push({
+      name: 'modules',
+      detail: `${plural(mods.length, 'module')} · ${plural(all.length, 'area')} · ${formatBytes(all.reduce((t, e) => t + entryBytes(e, pageSize), 0))}`,
+      kind: 'summary',
+      range: { start: { line: Math.min(...all.map((e) => e.line)), character: 0 }, end: { line: Math.max(...all.map((e) => e.line)), character: 0 } },
+      selectionRange: all[0].range,
+      children: mods.map((m) => ({
+        name: `[${m.name}]`,
+        detail: `${plural(m.list.length, 'area')} · ${formatBytes(m.bytes)} · ${[...new Set(m.list.map((e) => e.callerKey))].join(', ')}`,
+        kind: 'group' as const,
+        range: { start: m.list[0].range.start, end: m.list[m.list.length - 1].range.end },
+        selectionRange: m.list[0].range,
+        children: [],
+      })),
+    });
+  }
+
   const folds = multi ? dumps.filter((d) => d.lastLine > d.firstLine).map((d) => ({ startLine: d.firstLine, endLine: d.lastLine })) : [];
   const lenses: Lens[] = callers.slice(0, 10).map((t) => ({
     range: t.entries[0].range,

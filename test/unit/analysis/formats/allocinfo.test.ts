@@ -62,6 +62,13 @@ describe('allocinfo details', () => {
     assert.deepEqual([r.sites[0].bytes, r.sites[0].calls, r.sites[0].func], [0, 0, 'do_initcalls']);
   });
 
+  it('thousands of sites glued on one line (lost newlines) are read without recursion', () => {
+    const line = '  1024  2 mm/slub.c:2450 func:alloc_slab_page'.repeat(1000);
+    const r = parseAllocinfo([line]);
+    assert.equal(r.sites.length, 1000);
+    assert.equal(r.dumps.length, 1000, 'each repeat of the same site is a new dump');
+  });
+
   it('reports a capture without sites', () => {
     assert.equal(parseAllocinfo(['cat: /proc/allocinfo: No such file or directory']).problems.at(-1)?.code, 'no-records');
   });

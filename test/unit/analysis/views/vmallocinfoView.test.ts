@@ -23,6 +23,8 @@ describe('vmallocinfo view', () => {
     const ioremaps = view.suspects.filter((s) => s.verdict === 'stable').map((s) => s.site);
     assert.ok(ioremaps.includes('acpi_os_map_iomem') && ioremaps.includes('hpet_enable'));
     assert.equal(view.outline.find((o) => o.name === 'dup_task_struct')?.children.length, 20);
+    const modules = view.outline.find((o) => o.name === 'modules')!;
+    assert.deepEqual(modules.children.map((m) => [m.name, m.detail]), [['[vmwgfx]', '1 area · 8.00 KiB · vmw_fb_init']]);
   });
 
   it('hovers explain sizes, pages and kinds', () => {
@@ -54,6 +56,6 @@ describe('vmallocinfo view', () => {
     assert.ok(g.range.start.line > dump.length, 'in the last dump');
     assert.deepEqual([view.suspects[0].site, view.suspects[0].verdict], ['dup_task_struct', 'likely-leak']);
     assert.match(view.findings.find((f) => f.code === 'summary')!.message, /Grew since the first dump: dup_task_struct \(\+48\.0 KiB, \+3 areas\)/);
-    assert.deepEqual(view.outline.map((o) => o.name), ['dump 1', 'dump 2']);
+    assert.deepEqual(view.outline.map((o) => o.name), ['dump 1', 'dump 2', 'modules']);
   });
 });
