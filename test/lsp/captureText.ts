@@ -25,7 +25,7 @@ export interface TextRecord {
 }
 
 const HEADER = /unreferenced object 0x([0-9a-f]+) \(size (\d+)\):?/;
-const FRAME = /^\s*(?:\[<[0-9a-f]+>\]\s*)?(0x[0-9a-f]+|[A-Za-z_.$][\w.$]*)(.*)$/;
+const FRAME = /^\s*(?:\[<[0-9a-f]+>\]\s*)?(0x[0-9a-f]+(?![0-9a-f])|[A-Za-z_.$][\w.$]*(?![\w.$]))(.*)$/;
 const CLONE = /\.(?:cold|isra|constprop|part)(?:\.\d+)*$/;
 
 export function records(lines: string[]): TextRecord[] {

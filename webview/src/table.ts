@@ -79,6 +79,9 @@ export class DataTable<R> {
       const r = rows[i];
       if (r === undefined) {
         entry.el.hidden = true;
+        delete entry.el.dataset.key;
+        entry.el.classList.remove('selected');
+        entry.el.setAttribute('aria-selected', 'false');
         return;
       }
       entry.data = r;

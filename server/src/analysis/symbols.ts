@@ -46,8 +46,8 @@ const TRACING = new RegExp(
     [
       'trace_event_raw_event_', 'perf_trace_', 'trace_event_buffer_', 'traceiter_', 'bpf_trace_', 'perf_tp_event',
       'perf_swevent_', 'perf_event_output', 'kprobe_', 'kretprobe_', 'pre_handler_kretprobe', 'aggr_pre_handler',
-      'opt_pre_handler', 'optimized_callback', 'kprobe_ftrace_handler', 'ftrace_', 'arch_ftrace_', 'trace_call_bpf',
-      'stack_trace_save', 'ftrace_trace_stack', 'trace_buffer_unlock_commit', 'event_triggers_call',
+      'opt_pre_handler', 'optimized_callback', 'ftrace_', 'arch_ftrace_', 'trace_call_bpf',
+      'stack_trace_save', 'trace_buffer_unlock_commit', 'event_triggers_call',
       'stacktrace_trigger', 'trace_dump_stack', 'bpf_prog_', 'fprobe_',
     ].join('|') +
     ')',

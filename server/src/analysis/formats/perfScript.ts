@@ -357,8 +357,6 @@ export class PerfScriptParser {
   private readonly c: TraceCollector;
   private lineNo = 0;
   private pending: PendingEvent | undefined;
-  /** Call-chain lines of an event that is not analysed (another tracepoint) are skipped. */
-  private skippingChain = false;
   /** perf report: the event of the samples that follow. */
   private reportEvent: string | undefined;
   private foreign = { count: 0, first: -1 };
@@ -406,7 +404,6 @@ export class PerfScriptParser {
     if (isSpace(first) || first === undefined) {
       if (text.trim() === '') {
         this.flush(true);
-        this.skippingChain = false;
         return;
       }
       if (this.pending) {
@@ -416,12 +413,12 @@ export class PerfScriptParser {
           return;
         }
         if (WRAPPED_FIELDS.test(text) && this.pending.frameLines === 0 && this.joinWrapped(this.pending, text, line)) return;
-      } else if (this.skippingChain && parsePerfFrame(text, line)) {
+      } else if (parsePerfFrame(text, line)) {
+        // The chain of an event that is not analysed, or of one before the capture began.
         return;
       }
     }
     this.flush(false);
-    this.skippingChain = false;
     this.header(line, text);
   }
 
@@ -481,7 +478,6 @@ export class PerfScriptParser {
     this.lineNo += block.lines + 1;
     this.current = block;
     this.flush(true);
-    this.skippingChain = false;
     this.skipped = block.lines + 1;
     return end + 2;
   }
@@ -604,7 +600,6 @@ export class PerfScriptParser {
     if (this.reportEvent !== undefined || /^\s*[-|]/.test(text)) return;
     if (/^ *\d{1,12}\.\d{3,9} /.test(text)) {
       this.c.other();
-      this.skippingChain = true;
       return;
     }
     if (this.foreign.count++ === 0) this.foreign.first = line;
@@ -624,7 +619,6 @@ export class PerfScriptParser {
     const kind = classifyEvent(name);
     if (kind.role === 'other') {
       this.c.other();
-      this.skippingChain = true;
       return;
     }
     const c = this.c;
