@@ -146,6 +146,8 @@ export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', 
   await waitUntil(async () => (await frame.locator('vscode-table-body vscode-table-row:not([hidden])').count()) === 1, 5_000, 'the filter to keep one row');
   await row('sock_inode_cache').locator('vscode-table-cell').nth(2).click();
   await frame.locator('vscode-table-row.selected[data-key="sock_inode_cache"]').waitFor();
+  assert.match(await frame.locator('#detail-heading').innerText(), /^Selected cache /, 'the chart now shows the selected cache');
+  await waitUntil(async () => (await paintedPixels(canvas)) > 1000, 10_000, 'the selected cache to be charted');
   assert.match(await frame.locator('#reason').innerText(), /sock_inode_cache — likely-leak: Steady unreclaimable growth/);
   await wb.screenshot('journey3-selected');
 
@@ -194,12 +196,41 @@ export async function journeySlabPanelHostileNames(wb) {
   await wb.screenshot('journey3b-hostile-names');
 }
 
+/**
+ * A SLUB "Poison overwritten" report (a real use after free in btrfs): the Problems panel shows
+ * the Error naming the corruption and the cache, and expanding it shows the related
+ * allocation track.
+ */
+export async function journeySlubPoison(wb, { capture = 'slub-debug/slub_debug_13_x86_64_6.13_btrfs_poison_overwritten_console_time.txt' } = {}) {
+  const { page } = wb;
+  await wb.openFile(capture);
+  await page.locator('#status\\.editor\\.mode', { hasText: /slub/i }).waitFor({ timeout: 10_000 });
+  await wb.runCommand('View: Focus Problems');
+  const error = page.locator('.markers-panel .monaco-list-row', { hasText: /Poison overwritten/ }).first();
+  await error.waitFor({ timeout: 20_000 });
+  const text = await error.innerText();
+  assert.match(text, /kmalloc-64/, 'the error names the cache');
+  assert.ok(await error.locator('.codicon-error, .marker-icon.error, .codicon-error-small').count() > 0 || /error/i.test((await error.getAttribute('aria-label')) ?? ''), 'shown as an Error');
+  // Related information rows follow the marker when it is expanded.
+  if ((await error.getAttribute('aria-expanded')) === 'false') {
+    await error.click();
+    await page.keyboard.press('ArrowRight');
+  }
+  const related = page.locator('.markers-panel .monaco-list-row', { hasText: /btrfs_encoded_read_regular_fill_pages/ });
+  await related.first().waitFor({ timeout: 10_000 });
+  const relatedTexts = (await related.allInnerTexts()).join('\n');
+  assert.match(relatedTexts, /[Aa]llocated/, 'the allocation track is related information');
+  await wb.screenshot('journey4-slub-poison');
+  await wb.closePanel();
+}
+
 /** The registered UI tests, in order: [name, journey]. */
 export const JOURNEYS = [
   ['journey 1: opening a captured kmemleak report', journeyOpenCapture],
   ['journey 2: generating a dalloc/dfree stap script', journeyGenerateStapScript],
   ['journey 3: viewing slab growth in a side panel', journeySlabPanel],
   ['journey 3b: hostile cache names render as text in the slab panel', journeySlabPanelHostileNames],
+  ['journey 4: a SLUB Poison overwritten report in the Problems panel', journeySlubPoison],
 ];
 
 /** Screenshots copied into the repository for the README by `node scripts/e2e.mjs --update-screenshots`. */

@@ -27,6 +27,7 @@ import {
   SortKey,
   cacheLines,
   cacheRows,
+  chartedCaches,
   exportName,
   filterRows,
   fleetLines,
@@ -208,9 +209,18 @@ function setNotes(notes: string[]): void {
 }
 
 /** A selection changed: chart the selected caches, mark their rows, explain their verdicts. */
+function chartHeading(): void {
+  const charted = detail ? chartedCaches(detail, state?.selected ?? []) : [];
+  const of = current?.type === 'fleet' && detail ? ` of ${detail.source}` : '';
+  detailHeading.textContent = charted.some((c) => state?.selected.includes(c.name))
+    ? `Selected cache${charted.length === 1 ? '' : 's'}${of} (select ${charted.length === 1 ? 'it' : 'them'} again for the top growing)`
+    : `Top growing caches${of}`;
+}
+
 function renderSelection(): void {
   if (!state || !detail) return;
   cacheChart.set(cacheLines(detail, state.selected));
+  chartHeading();
   cacheTable.select(new Set(state.selected));
   renderReasons();
 }
@@ -234,6 +244,7 @@ function renderDetail(): void {
   if (!state || !detail) return;
   const lines = cacheLines(detail, state.selected);
   cacheChart.set(lines);
+  chartHeading();
   const hasCaches = detail.caches.length > 0;
   cacheBlock.hidden = !hasCaches;
   tableBlock.hidden = !hasCaches;
@@ -259,7 +270,6 @@ function showSeries(m: Extract<HostToWebview, { type: 'series' }>): void {
   titleEl.textContent = m.title;
   liveBadge.hidden = !m.live;
   summaryEl.textContent = summary(m.series);
-  detailHeading.textContent = 'Top growing caches';
   setNotes(m.series.problems.map((p) => (p.line >= 0 ? `Line ${p.line + 1}: ${p.message}` : p.message)));
   renderDetail();
 }
@@ -282,10 +292,7 @@ function renderFleet(): void {
   fleetChart.set(fleetLines(fleet, inst ? [inst.instance] : []));
   detail = instanceSeries(fleet, index);
   detailSection.hidden = !detail;
-  if (inst) {
-    detailHeading.textContent = `Top growing caches of ${inst.instance}`;
-    renderDetail();
-  }
+  if (inst) renderDetail();
 }
 
 function showFleet(m: Extract<HostToWebview, { type: 'fleet' }>): void {

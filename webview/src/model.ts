@@ -113,12 +113,13 @@ export function toPoints(x: number[], ys: (number | null)[]): Point[] {
 
 // ---- charts ----------------------------------------------------------------------------------
 
-/** The caches charted: the top `n` that grew (in rank order), then the selected ones. */
+/**
+ * The caches charted: the ones selected in the table (each at its own scale, not dwarfed by the
+ * largest), or else the top `n` that grew, in rank order.
+ */
 export function chartedCaches(series: SlabSeriesDto, selected: readonly string[], n = TOP_CACHES): SlabCacheSeriesDto[] {
-  const top = series.caches.filter((c) => c.growthBytes > 0).slice(0, n);
-  const names = new Set(top.map((c) => c.name));
-  const extra = series.caches.filter((c) => selected.includes(c.name) && !names.has(c.name));
-  return [...top, ...extra];
+  const chosen = series.caches.filter((c) => selected.includes(c.name));
+  return chosen.length ? chosen : series.caches.filter((c) => c.growthBytes > 0).slice(0, n);
 }
 
 export function cacheLines(series: SlabSeriesDto, selected: readonly string[], n = TOP_CACHES): LineSeries[] {

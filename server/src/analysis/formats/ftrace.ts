@@ -17,6 +17,8 @@ import { BlockCache, NO_KEYS, decodeUtf8, newEvent, ParsedEvent, TraceCapture, T
 const MAX_EXAMINED = 4096;
 /** Events waiting for their stack; beyond it the oldest is sent on without one. */
 const MAX_WAITING = 4096;
+/** Events of one CPU waiting for their stack. */
+const PER_CPU_WAITING = 64;
 /** A stack trace entry follows its event within microseconds; after this, it is not coming. */
 const STACK_WINDOW_SECONDS = 0.5;
 const MAX_BLOCK_BYTES = 16 * 1024;
@@ -112,8 +114,6 @@ export class FtraceParser {
   private head = 0;
   /** Per CPU, events still without their stack, oldest first. */
   private readonly unstacked = new Map<number, Waiting[]>();
-  /** The capture uses the stacktrace option: events wait for their stack. */
-  private sawStack = false;
   /** The event whose `<stack trace>` frames are being read (decided at its first frame). */
   private stackOf: Waiting | undefined;
   private stackCpu = -1;
@@ -287,9 +287,9 @@ export class FtraceParser {
     const kind = classifyEvent(name);
     let list = this.unstacked.get(cpu);
     if (!list) this.unstacked.set(cpu, (list = []));
-    // Without stack traces in the capture, an event is complete when its CPU logs the next one.
-    if (!this.sawStack) for (const prev of list.splice(0)) prev.done = true;
-    else if (list.length >= 64) list.shift()!.done = true;
+    // An event waits for its stack while its CPU logs a few more (an interrupt can log events,
+    // with their stacks, before it); beyond that, or after STACK_WINDOW_SECONDS, none is coming.
+    if (list.length >= PER_CPU_WAITING) list.shift()!.done = true;
     const ev = newEvent(line, text.length, name, kind);
     ev.ts = ts;
     ev.comm = comm?.trim();
@@ -315,7 +315,6 @@ export class FtraceParser {
   }
 
   private startStack(line: number, cpu: number, user: boolean): void {
-    this.sawStack = true;
     this.inStack = true;
     this.stackUser = user;
     this.stackFrames = 0;
