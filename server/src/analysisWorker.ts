@@ -1,19 +1,33 @@
-// Worker thread entry: analyses one capture file so the language server's main loop stays
-// free for hovers and symbols. Terminating the worker cancels the work and frees its memory.
+// Worker thread entry: runs one job that reads a capture from disk (see analysisJobs.ts), so the
+// language server's main loop stays free for hovers and symbols. Terminating the worker cancels
+// the work and frees its memory.
 import { parentPort } from 'node:worker_threads';
 import { analyzeCaptureFile } from './analysis/captureFile';
 import { fileAnalysis } from './features/fileAnalysis';
-import { AnalyzeFileResult } from './protocol';
+import { slabSeriesFromDisk } from './features/slabSeries';
+import { JobKind, JobOf, JobResults, WorkerJob, WorkerMessage, failedResult } from './analysisJobs';
 
-export type WorkerRequest = { path: string; format?: string };
-export type WorkerMessage = { type: 'progress'; fraction: number } | { type: 'done'; result: AnalyzeFileResult };
+type Progress = (fraction: number) => void;
 
-parentPort?.once('message', async (req: WorkerRequest) => {
-  const post = (m: WorkerMessage) => parentPort!.postMessage(m);
+const JOBS: { [K in JobKind]: (job: JobOf<K>, onProgress: Progress) => Promise<JobResults[K]> } = {
+  analyzeFile: async (job, onProgress) => {
+    const r = await analyzeCaptureFile(job.path, { format: job.format, onProgress });
+    return r.ok ? { ok: true, analysis: fileAnalysis(job.path, r.view, r.stats) } : { ok: false, reason: r.reason };
+  },
+  slabSeries: (job, onProgress) => slabSeriesFromDisk(job.source, job.path, onProgress),
+};
+
+async function run<K extends JobKind>(job: JobOf<K>, post: (m: WorkerMessage<K>) => void): Promise<void> {
+  let result: JobResults[K];
   try {
-    const r = await analyzeCaptureFile(req.path, { format: req.format, onProgress: (fraction) => post({ type: 'progress', fraction }) });
-    post({ type: 'done', result: r.ok ? { ok: true, analysis: fileAnalysis(req.path, r.view, r.stats) } : { ok: false, reason: r.reason } });
+    const handler = JOBS[job.kind] as (job: JobOf<K>, onProgress: Progress) => Promise<JobResults[K]>;
+    result = await handler(job, (fraction) => post({ type: 'progress', fraction }));
   } catch (e) {
-    post({ type: 'done', result: { ok: false, reason: `analysis failed: ${(e as Error).message}` } });
+    result = failedResult(job.kind, `analysis failed: ${(e as Error).message}`);
   }
+  post({ type: 'done', result });
+}
+
+parentPort?.once('message', (job: WorkerJob) => {
+  void run(job, (m) => parentPort!.postMessage(m));
 });

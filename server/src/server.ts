@@ -24,7 +24,7 @@ import {
   WorkspaceTrustNotification,
   isWorkspaceTrustParams,
 } from './protocol';
-import { runFileAnalysis } from './fileAnalysisRunner';
+import { runFileAnalysis, runSlabSeriesFromDisk } from './fileAnalysisRunner';
 import { SlabSeriesParams, SlabSeriesRequest, SlabSeriesResult } from './protocol';
 import { slabSeries } from './features/slabSeries';
 import { diagnostics } from './features/diagnostics';
@@ -187,7 +187,10 @@ connection.onRequest(AnalyzeFileRequest.method, (p: AnalyzeFileParams, token): P
   }),
 );
 
-connection.onRequest(SlabSeriesRequest.method, (p: SlabSeriesParams): Promise<SlabSeriesResult> => slabSeries(service, p));
+// Files and folders on disk are read in a worker thread, like kleak/analyzeFile.
+connection.onRequest(SlabSeriesRequest.method, (p: SlabSeriesParams, token): Promise<SlabSeriesResult> =>
+  slabSeries(service, p, (source, file) => runSlabSeriesFromDisk(source, file, token)),
+);
 
 documents.listen(connection);
 connection.listen();

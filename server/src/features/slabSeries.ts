@@ -1,5 +1,6 @@
 // `kleak/slabSeries`: a slab/meminfo snapshot series as plain-JSON time series for the slab
-// growth panel — from an open document, or from a file or folder on disk.
+// growth panel — from an open document, or from a file or folder on disk. Files and folders are
+// read by `fromDisk`, which the server runs in a worker thread (fileAnalysisRunner.ts).
 import { fileURLToPath } from 'node:url';
 import { analyzeCaptureFile } from '../analysis/captureFile';
 import { SlabGrowthReport } from '../analysis/slabGrowth';
@@ -11,7 +12,10 @@ import { ProblemDto, SlabCacheSeriesDto, SlabSeriesDto, SlabSeriesParams, SlabSe
 const MAX_PROBLEMS = 200;
 const MAX_MESSAGE = 4000;
 
-export async function slabSeries(service: CaptureService, params: SlabSeriesParams): Promise<SlabSeriesResult> {
+/** Reads a file or folder on disk into a series DTO (`source` names it in the DTO). */
+export type SlabSeriesFromDisk = (source: string, path: string) => Promise<SlabSeriesResult>;
+
+export async function slabSeries(service: CaptureService, params: SlabSeriesParams, fromDisk: SlabSeriesFromDisk): Promise<SlabSeriesResult> {
   if (typeof params?.uri === 'string') {
     const view = service.view(params.uri);
     if (view) return fromView(params.uri, view);
@@ -29,8 +33,9 @@ export async function slabSeries(service: CaptureService, params: SlabSeriesPara
   return null;
 }
 
-async function fromDisk(source: string, path: string): Promise<SlabSeriesResult> {
-  const r = await analyzeCaptureFile(path);
+/** The series of a file or folder on disk (what the analysis worker runs). */
+export async function slabSeriesFromDisk(source: string, path: string, onProgress?: (fraction: number) => void): Promise<SlabSeriesResult> {
+  const r = await analyzeCaptureFile(path, { onProgress });
   return r.ok ? fromView(source, r.view) : null;
 }
 

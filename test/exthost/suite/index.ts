@@ -19,7 +19,10 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: 'spec' });
   const grep = process.env.KLEAK_EXTHOST_GREP;
   if (grep) mocha.grep(grep);
-  for (const f of fs.readdirSync(__dirname).sort()) if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
+  // The kmemleak suite first: it proves activation by opening a capture, before any other suite
+  // runs a command (which would activate the extension through onCommand).
+  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort((a, b) => Number(b === 'kmemleak.test.js') - Number(a === 'kmemleak.test.js') || a.localeCompare(b));
+  for (const f of files) mocha.addFile(path.join(__dirname, f));
   const results: ExthostResult[] = [];
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {

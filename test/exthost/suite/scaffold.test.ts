@@ -31,9 +31,6 @@ const CASES: [string, string, Record<string, string | number | boolean>, string[
 
 describe('scaffolding commands', function () {
   this.timeout(60_000);
-  before(async () => {
-    await vscode.extensions.getExtension('kleak.kleak')!.activate();
-  });
 
   for (const [command, kind, options, files, main, line] of CASES) {
     it(`${command} writes its files and opens the main one`, async () => {
