@@ -71,6 +71,8 @@ for (const suite of suites) {
   } else if (suite === 'unit') {
     // The scaffolding tests prove generated modules and scripts with gcc, stap, bpftrace, shellcheck.
     execFileSync(process.execPath, ['scripts/provision-kernel-tools.mjs'], { cwd: root, stdio: 'inherit' });
+    // The fleet view is tested against a real Prometheus and node_exporter (Debian packages).
+    execFileSync(process.execPath, ['scripts/provision-prometheus.mjs'], { cwd: root, stdio: 'inherit' });
     const files = [...findTests(path.join(root, 'test/unit')), ...findTests(path.join(root, 'test/cli')), ...findTests(path.join(root, 'test/lsp'))];
     const [code, out] = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
     const num = (re) => Number(out.match(re)?.[1] ?? 0);

@@ -157,6 +157,16 @@ export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', 
   await waitUntil(async () => /Ln 2353\b/.test((await page.locator('#status\\.editor\\.selection').innerText().catch(() => '')) ?? ''), 10_000, 'the cursor on line 2353 (sock_inode_cache in the last snapshot)');
   await wb.activeEditor().locator('.view-line', { hasText: /sock_inode_cache/ }).first().waitFor();
 
+  // after a window reload the panel comes back (WebviewPanelSerializer) with its filter and selection
+  await wb.runCommand('Developer: Reload Window');
+  await wb.explorerRow('slabtop-series.txt').waitFor({ timeout: 60_000 });
+  const restored = await wb.waitForWebview({ title: /Slab Growth: slabtop-series\.txt/, timeout: 60_000 });
+  await restored.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });
+  await restored.locator('vscode-table-row.selected[data-key="sock_inode_cache"]').waitFor({ timeout: 10_000 });
+  assert.equal(await restored.locator('#filter').evaluate((f) => f.value), 'sock');
+  assert.equal(await restored.locator('vscode-table-body vscode-table-row:not([hidden])').count(), 1);
+  await waitUntil(async () => (await paintedPixels(restored.locator('canvas#cache-chart'))) > 1000, 15_000, 'the restored chart to be painted');
+
   // the meminfo series: the stacked Slab = SReclaimable + SUnreclaim (+ VmallocUsed) chart
   await wb.openFile(meminfo);
   await wb.runCommand(label);

@@ -38,6 +38,7 @@ export class DataTable<R> {
   private readonly headerCells = new Map<string, HTMLElement>();
   private readonly body = el('vscode-table-body', { slot: 'body' });
   private readonly pool: Row<R>[] = [];
+  private sized = false;
 
   constructor(private readonly o: TableOptions<R>) {
     this.element = el('vscode-table', { zebra: true, 'bordered-columns': true, resizable: true, 'aria-label': o.ariaLabel });
@@ -91,8 +92,18 @@ export class DataTable<R> {
       entry.el.classList.toggle('selected', on);
       entry.el.setAttribute('aria-selected', on ? 'true' : 'false');
     });
-    // vscode-table (2.5) sizes the columns from the body's first row (a fixed-layout table)
+    // Column widths: the header and the body are two fixed-layout tables, sized by the header
+    // cells and the body's first row. vscode-table (2.5) sizes both (and places its resize sashes)
+    // when `columns` is set on a connected table: do that once there are rows, and give any cell
+    // still without a width the column's.
+    if (!this.sized && this.element.isConnected && this.pool.length) {
+      this.sized = true;
+      (this.element as HTMLElement & { columns: string[] }).columns = this.o.columns.map((c) => c.width);
+    }
     const headers = [...this.headerCells.values()];
+    headers.forEach((cell, i) => {
+      if (!cell.style.width) cell.style.width = this.o.columns[i]?.width ?? 'auto';
+    });
     this.pool[0]?.cells.forEach((cell, i) => {
       if (!cell.style.width) cell.style.width = headers[i]?.style.width || this.o.columns[i]?.width || 'auto';
     });

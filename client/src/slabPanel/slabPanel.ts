@@ -4,6 +4,7 @@
 // (a live recording too), reveals capture lines the webview asks for, saves its PNG/CSV exports,
 // and comes back after a reload (WebviewPanelSerializer). The fleet view (fleet.ts) uses the
 // same panel in its second mode. Messages from the webview are checked with the protocol guards.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
@@ -142,12 +143,18 @@ export class SlabPanel {
           }),
         );
       } else if (origin.path) {
-        // a file or a folder on disk: follow it
-        const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(origin.path), '**/*'));
-        const fileWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(origin.path)), path.basename(origin.path)));
-        for (const w of [watcher, fileWatcher]) {
-          this.disposables.push(w, w.onDidChange(() => this.scheduleLoad(500)), w.onDidCreate(() => this.scheduleLoad(500)), w.onDidDelete(() => this.scheduleLoad(500)));
+        // a file or a folder on disk: follow it (a recording not started yet counts as a file)
+        let folder = false;
+        try {
+          folder = fs.statSync(origin.path).isDirectory();
+        } catch {
+          /* not there yet */
         }
+        const pattern = folder
+          ? new vscode.RelativePattern(vscode.Uri.file(origin.path), '**/*')
+          : new vscode.RelativePattern(vscode.Uri.file(path.dirname(origin.path)), path.basename(origin.path));
+        const w = vscode.workspace.createFileSystemWatcher(pattern);
+        this.disposables.push(w, w.onDidChange(() => this.scheduleLoad(500)), w.onDidCreate(() => this.scheduleLoad(500)), w.onDidDelete(() => this.scheduleLoad(500)));
       }
     }
   }
