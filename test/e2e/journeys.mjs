@@ -89,13 +89,16 @@ export async function journeyGenerateStapScript(wb, { label = 'kleak: Generate d
   const { page } = wb;
   await wb.openFile(CAPTURE);
   await wb.runCommand(label);
-  const input = page.locator('.quick-input-widget input.input');
-  for (const answer of [null, null, '2']) {
-    await page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 10_000 });
+  // Each prompt in turn, recognised by its title; wait for it to go before the next one.
+  for (const [title, answer] of [['Allocating function', null], ['Freeing function', null], ['Report interval', '2']]) {
+    const widget = page.locator('.quick-input-widget', { hasText: title });
+    await widget.waitFor({ state: 'visible', timeout: 15_000 });
+    const input = widget.locator('input.input');
+    await input.focus();
     if (answer !== null) await input.fill(answer);
     await wb.screenshot('journey2-prompt');
     await input.press('Enter');
-    await page.waitForTimeout(300);
+    await page.locator('.quick-input-widget', { hasText: title }).waitFor({ state: 'hidden', timeout: 10_000 });
   }
   await page.locator('.tabs-container .tab.active', { hasText: 'd_alloc-d_free.stp' }).waitFor({ timeout: 15_000 });
   // The editor renders spaces as no-break spaces.

@@ -150,7 +150,14 @@ export class Workbench {
     await input.fill(`>${label}`);
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
     await this.page.keyboard.press('Enter');
-    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    // The palette is done when the widget hides, or when the command reuses it for its own
+    // prompt (an input box or quick pick whose value is not the ">label" typed above).
+    await waitUntil(
+      async () => !(await this.page.locator('.quick-input-widget:not(.quick-input-widget-closing)').isVisible()) ||
+        !(await input.first().inputValue().catch(() => '')).startsWith('>'),
+      30_000,
+      `the command palette to run "${label}"`,
+    );
   }
 
   async closeAllEditors() { await this.runCommand('View: Close All Editors'); }
