@@ -202,6 +202,11 @@ export class LspClient {
     return this.exitCode === undefined;
   }
 
+  /** The server's process id (for /proc/<pid>/status: memory, threads). */
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
   /** shutdown + exit, then kill if the process is still there. Safe to call twice. */
   async stop(): Promise<void> {
     if (this.alive) {

@@ -141,64 +141,6 @@ function readCallSite(text: string): { key: string; symbol?: string } | undefine
   return { key: baseSymbol(sym), symbol: sym };
 }
 
-/** End column of the value found by the last valueAt call. */
-export let valueEnd = -1;
-
-/**
- * Column of the value of a field (`needle` is ` key=` with its leading space) from column
- * `from`, or -1; `valueEnd` is set to where it ends. No substring is made.
- */
-export function valueAt(text: string, needle: string, from: number): number {
-  const at = text.indexOf(needle, from);
-  if (at < 0) return -1;
-  let v = at + needle.length;
-  if (text.charCodeAt(v) === 32) {
-    // `ptr=  (null)`: padding before a parenthesised value.
-    let w = v;
-    while (text.charCodeAt(w) === 32) w++;
-    if (text.charCodeAt(w) === 40) v = w;
-  }
-  if (text.charCodeAt(v) === 34) {
-    const close = text.indexOf('"', v + 1);
-    if (close > v) {
-      valueEnd = close;
-      return v + 1;
-    }
-  }
-  let end = text.indexOf(' ', v);
-  if (end < 0) end = text.length;
-  valueEnd = end;
-  return v;
-}
-
-/** pointerKey of the text between two columns, without a substring. */
-export function pointerKeyAt(text: string, from: number, to: number): number | null | undefined {
-  const c0 = text.charCodeAt(from);
-  if (c0 === 40) return pointerKey(text.slice(from, to));
-  const start = c0 === 48 && (text.charCodeAt(from + 1) | 32) === 120 ? from + 2 : from;
-  const digits = to - start;
-  if (digits <= 0 || digits > 16) return undefined;
-  let v = 0;
-  for (let i = start; i < to; i++) {
-    const d = hexDigit(text.charCodeAt(i));
-    if (d < 0) return undefined;
-    if (to - i <= 13) v = v * 16 + d;
-  }
-  return v === 0 ? null : v;
-}
-
-/** A size in decimal digits between two columns (NaN when it is not one). */
-export function digitsAt(text: string, from: number, to: number): number {
-  if (to <= from || to - from > 15) return NaN;
-  let v = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return NaN;
-    v = v * 10 + (c - 48);
-  }
-  return v;
-}
-
 export interface FieldHit {
   value: string;
   /** Column of the value in the line. */
@@ -299,8 +241,22 @@ export class StackTable {
   readonly groups: StackGroup[] = [];
   private readonly bySignature = new Map<string, number>();
 
+  private readonly bySite = new Map<string, number>();
+
   /** The group of a captured stack (frame keys, innermost first). */
   group(keys: readonly string[], fromCallSite: boolean): number {
+    // Call-site groups (one key) come by the million in flat captures: remembered by key.
+    if (fromCallSite && keys.length === 1) {
+      const known = this.bySite.get(keys[0]);
+      if (known !== undefined) return known;
+      const id = this.make(keys, true);
+      this.bySite.set(keys[0], id);
+      return id;
+    }
+    return this.make(keys, fromCallSite);
+  }
+
+  private make(keys: readonly string[], fromCallSite: boolean): number {
     const s = keys.length > 0 ? suspectKeyIndex(keys) : -1;
     const stack = s >= 0 ? keys.slice(s) : ['(unknown)'];
     let signature = (fromCallSite ? 'site\n' : 'stack\n') + stack.join('\n');

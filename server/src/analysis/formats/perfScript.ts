@@ -42,6 +42,7 @@ const NO_FRAMES: Frame[] = [];
 const FAST_EVENT =
   / (\d{1,12}\.\d{1,12}): +([A-Za-z_][\w-]{0,63}:[A-Za-z_][\w.-]{0,127}): (?:\(([^\s()]{1,256})\) )?(?:call_site=(\S{1,256}) )?ptr=([^\s=]{1,32})(?: name=([^\s=]{1,128}))?(?: bytes_req=(\d{1,15}) bytes_alloc=(\d{1,15}))?( gfp_flags=)?/;
 const BLANK_LINE = Buffer.from('\n\n');
+const HEX16 = /^0x[0-9a-fA-F]{16}$/;
 
 /** Lines longer than this are examined only up to it (an event line is a few hundred characters). */
 const MAX_EXAMINED = 4096;
@@ -51,12 +52,13 @@ const MAX_BLOCK_BYTES = 16 * 1024;
 const MAX_BLOCKS = 20_000;
 const MAX_BLOCK_CHARS = 32 * 1024 * 1024;
 
-const PERF_TRACE = /^ *(\d{1,12}\.\d{3,9}) (?:\( *(?:\d{1,12}\.\d{1,9} ms)? *\): +)?(?:([^\s/]{0,64}(?:\/[^\s/]{1,64}){0,3})\/(\d{1,10}) +)?([A-Za-z_][\w-]{0,63}:[A-Za-z_][\w.-]{0,127})\(/;
+const PERF_TRACE = /^ *(\d{1,12}\.\d{3,9}) (?:\( *(?:\d{1,12}\.\d{1,9} ms *)?\): +)?(?:([^\s/]{0,64}(?:\/[^\s/]{1,64}){0,3})\/(\d{1,10}) +)?([A-Za-z_][\w-]{0,63}:[A-Za-z_][\w.-]{0,127})\(/;
 const REPORT_SAMPLE = /^ +\d{1,3}\.\d\d% /;
 const REPORT_EVENT = /^# Samples: +\S{1,20} +of event '([^']{1,200})'/;
 const REPORT_LOST = /^# Total Lost Samples: (\d{1,15})/;
 const RECORD_LOST = /PERF_RECORD_LOST(?:_SAMPLES)? lost (\d{1,15})/;
 const SYMBOL_OFFSET = /^\+0x[0-9a-fA-F]{1,16}$/;
+const DECIMAL_OFFSET = /^\+\d{1,10}$/;
 const HEX = /^[0-9a-fA-F]{1,16}$/;
 const WRAPPED_FIELDS = /^[ \t]+[a-z_]{1,32}=\S/;
 
@@ -162,10 +164,13 @@ export function parsePerfFrame(text: string, line: number): PerfFrameLine | unde
   if (symText.length === 0 || symText.includes('=') || symText.includes(': ') || /^\d+\.\d+$/.test(symText)) return undefined;
   let symbol = symText;
   let offset: number | undefined;
-  const plus = symText.lastIndexOf('+0x');
-  if (plus > 0 && SYMBOL_OFFSET.test(symText.slice(plus))) {
-    symbol = symText.slice(0, plus);
-    offset = parseInt(symText.slice(plus + 3), 16);
+  // `+0x22c` (perf), or `+39` (bpftrace's kstack(perf) prints offsets in decimal).
+  const plus = symText.lastIndexOf('+');
+  if (plus > 0) {
+    const off = symText.slice(plus);
+    if (SYMBOL_OFFSET.test(off)) offset = parseInt(off.slice(3), 16);
+    else if (DECIMAL_OFFSET.test(off)) offset = Number(off.slice(1));
+    if (offset !== undefined) symbol = symText.slice(0, plus);
   }
   const unresolved = symbol === '[unknown]';
   let where: PerfFrameLine['where'];
@@ -364,6 +369,8 @@ export class PerfScriptParser {
   private learning: { bytes: Buffer; lines: number } | undefined;
   /** Consecutive events whose chain did not end with a blank line in reach. */
   private blockMisses = 0;
+  /** Groups of events without a call chain, by their printed call site. */
+  private readonly siteGroups = new Map<string, number>();
   /** Chains seen after each call site, for the byte path's first guess. */
   private readonly bySite = new Map<string, { bytes: Buffer; block: Block }[]>();
   private current: Block | undefined;
@@ -401,7 +408,8 @@ export class PerfScriptParser {
       this.c.problem('long-line', 'hint', range(line, 0, 0), `Line of ${rawLine.length} characters: only its first ${MAX_EXAMINED} were examined.`);
     }
     const first = text[0];
-    if (isSpace(first) || first === undefined) {
+    // Frame and wrapped-field lines never hold ": " (event lines always do).
+    if (first === undefined || (isSpace(first) && !text.includes(': '))) {
       if (text.trim() === '') {
         this.flush(true);
         return;
@@ -671,7 +679,9 @@ export class PerfScriptParser {
     ev.name = name;
     ev.kind = kind;
     ev.ts = Number(m[1]);
-    ev.ptr = pointerKey(m[5]);
+    const ptr = m[5];
+    // 0x + 16 digits (x86_64, arm64): the low 13 digits by parseInt; anything else by pointerKey.
+    ev.ptr = ptr.length === 18 && ptr.charCodeAt(1) === 120 && HEX16.test(ptr) ? parseInt(ptr.slice(5), 16) || null : pointerKey(ptr);
     ev.requested = m[7] !== undefined ? Number(m[7]) : NaN;
     ev.bytes = m[8] !== undefined ? Number(m[8]) : ev.requested;
     ev.keys = NO_KEYS;
@@ -683,11 +693,20 @@ export class PerfScriptParser {
     ev.headerEnd = text.length;
     p.frameLines = 0;
     p.text = text;
-    p.fieldsFrom = text.indexOf(name, m.index + m[1].length) + name.length + 1;
+    // Where the time is: the fields come after it (all checkCut needs to know).
+    p.fieldsFrom = m.index + m[1].length + 2;
     p.gfpFollows = m[9] !== undefined;
     p.site = m[4];
     p.paren = m[3];
     p.cache = m[6];
+    if (m[6] === undefined && kind.role === 'alloc') {
+      // bpftrace's perf-script layout prints name= after the sizes.
+      const at = text.indexOf(' name=', m.index + m[0].length);
+      if (at >= 0) {
+        const end = text.indexOf(' ', at + 6);
+        p.cache = text.slice(at + 6, end < 0 ? text.length : end);
+      }
+    }
     this.pending = p;
     this.current = undefined;
     this.fresh = true;
@@ -698,6 +717,16 @@ export class PerfScriptParser {
   private resolve(p: PendingEvent): void {
     const ev = p.ev;
     const g = ev.group !== undefined ? this.c.stacks.groups[ev.group] : undefined;
+    if (ev.keys.length === 0 && p.paren === undefined && p.site !== undefined) {
+      // No call chain: the group is the call site's, known by its printed text after the first time.
+      const known = this.siteGroups.get(p.site);
+      if (known !== undefined) {
+        ev.group = known;
+        const kg = this.c.stacks.groups[known];
+        if (p.cache !== undefined && kg.cache !== p.cache) ev.cache = p.cache;
+        return;
+      }
+    }
     if (g === undefined || g.callSite === undefined || ev.keys.length === 0) {
       // `(get_empty_filp+0x5c) call_site=…`: old perf's resolved call site, when it names a function.
       const paren = p.paren !== undefined ? callSiteOf(p.paren) : undefined;
@@ -721,6 +750,7 @@ export class PerfScriptParser {
     if (ev.kind.role === 'alloc' && (p.site !== undefined || p.paren !== undefined || p.cache !== undefined)) this.resolve(p);
     this.checkCut(p);
     const group = this.c.event(ev);
+    if (group >= 0 && ev.keys.length === 0 && p.site !== undefined && p.paren === undefined && this.siteGroups.size < 65536) this.siteGroups.set(p.site, group);
     if (p.frames.length > 0 && group >= 0) {
       const suspect = this.c.stacks.groups[group].stack[0];
       let marked = false;

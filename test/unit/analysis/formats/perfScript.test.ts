@@ -209,3 +209,27 @@ describe('perf script lines', () => {
     assert.ok(!isFtraceSignature('python3 19143 [000]  1197.901491: kmem:kmem_cache_alloc: call_site=sock_alloc_inode+0x1e ptr=0xffff8881b54f56c0'));
   });
 });
+
+describe('perf-script layout written by the bpftrace scaffold', () => {
+  // Built from the printf format of client/src/scaffold/templates/bpftrace.ts (outstanding mode):
+  // name= after the sizes, kstack(perf) frames with decimal offsets, a blank line after each stack.
+  const lines = [
+    'python3 19143 [000] 1197.901491: kmem:kmem_cache_alloc: call_site=alloc_empty_file+60 ptr=0xffff888188cd9b40 bytes_req=184 bytes_alloc=192 name=filp',
+    '\tffffffff816365b7 kmem_cache_alloc_noprof+551',
+    '\tffffffff816bbb8c alloc_empty_file+60',
+    '\tffffffff816bbd03 alloc_file_pseudo+147',
+    '',
+    'python3 19143 [000] 1197.911491: kmem:kmem_cache_free: call_site=__fput+321 ptr=0xffff888188cd9b40 name=filp',
+    '',
+  ];
+  for (const detail of [true, false]) {
+    it(`decimal frame offsets and a trailing name= (${detail ? 'editor' : 'file'} path)`, () => {
+      const cap = parsePerfScript(lines, { detail });
+      const g = cap.groups[cap.ledger.groups[0].group];
+      assert.deepEqual(g.stack, ['alloc_empty_file', 'alloc_file_pseudo']);
+      assert.equal(g.cache, 'filp');
+      assert.equal(cap.ledger.totals.frees, 1);
+      if (detail) assert.equal(cap.frames.find((f) => f.frame.symbol === 'alloc_file_pseudo')!.frame.offset, 147);
+    });
+  }
+});
