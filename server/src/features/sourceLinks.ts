@@ -1,6 +1,6 @@
 // Where a frame's function lives in the kernel source: a web source browser URL built from
 // the `kleak.sourceUrlTemplate` setting. Only http(s) templates are honoured, and only
-// identifier characters from the capture reach the URL.
+// identifier characters from the capture (at most 512 of them) reach the URL.
 import { Frame } from '../analysis/model';
 import { baseSymbol } from '../analysis/symbols';
 
@@ -14,7 +14,8 @@ export const DEFAULT_SOURCE_LINK_SETTINGS: SourceLinkSettings = {
   kernelVersion: '',
 };
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A C identifier no longer than the kernel's KSYM_NAME_LEN (512): a 100 KB "symbol" gets no 100 KB link. */
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,511}$/;
 const VERSION = /^[A-Za-z0-9._-]+$/;
 
 export function sourceUrl(frame: Frame, settings: SourceLinkSettings): string | undefined {

@@ -7,7 +7,7 @@ import { frameLabel } from '../frames';
 import { frameKey } from '../stacks';
 import { formatBytes, plural } from '../units';
 import { dominantPoison } from '../poison';
-import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem } from './captureView';
+import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem, RelatedLocation } from './captureView';
 
 /** Related-information entries per diagnostic: enough to navigate, not a wall. */
 const MAX_RELATED = 20;
@@ -23,32 +23,17 @@ export function kmemleakView(report: KmemleakReport): CaptureView {
   const groupOf = new Map<KmemleakObject, BacktraceGroup>();
   for (const g of groups) for (const o of g.objects) groupOf.set(o, g);
 
-  // How many objects have a frame with this key anywhere in their stack.
-  const objectsWithKey = new Map<string, number>();
-  for (const o of report.objects) {
-    for (const k of new Set(o.frames.map(frameKey))) objectsWithKey.set(k, (objectsWithKey.get(k) ?? 0) + 1);
-  }
-
-  const byLine = new Map<number, LineInfo>();
-  const frames: FrameOccurrence[] = [];
-  for (const o of report.objects) {
-    byLine.set(o.headerLine, { kind: 'header', obj: o });
-    o.hexDump.forEach((row, i) => byLine.set(row.line, { kind: 'hex', obj: o, row: i }));
-    const g = groupOf.get(o)!;
-    const suspectFrame = g.suspect ? suspectFrameOf(o, g) : undefined;
-    for (const f of o.frames) {
-      const line = f.range.start.line;
-      const info = byLine.get(line);
-      if (info?.kind === 'frames') info.frames.push(f);
-      else byLine.set(line, { kind: 'frames', obj: o, frames: [f] });
-      frames.push({ frame: f, suspect: f === suspectFrame });
-    }
-  }
-
+  let frames: FrameOccurrence[] | undefined;
+  let objectsWithKey: Map<string, number> | undefined;
   const findings: Finding[] = [];
   if (report.objects.length > 0) findings.push(summaryFinding(report, groups));
   for (const g of groups) {
-    for (const o of g.objects) findings.push(objectFinding(o, g));
+    // Related entries point at the group's first members; build them once per group, not per object.
+    const firstMembers = g.objects.slice(0, MAX_RELATED + 1).map((x) => ({
+      obj: x,
+      related: { range: x.headerRange, message: `same backtrace: object 0x${x.address} (${x.size} bytes)` },
+    }));
+    for (const o of g.objects) findings.push(objectFinding(o, g, firstMembers));
   }
   for (const p of report.problems) findings.push({ ...p, related: [] });
 
@@ -60,10 +45,46 @@ export function kmemleakView(report: KmemleakReport): CaptureView {
     outline: groups.map(groupOutline),
     folds: report.objects.filter((o) => o.endLine > o.headerLine).map((o) => ({ startLine: o.headerLine, endLine: o.endLine })),
     tokens: report.tokens,
-    frames,
+    // Built on first use: the CLI never needs frames or hovers of a capture of many thousand objects.
+    get frames() {
+      return (frames ??= frameOccurrences(report.objects, groupOf));
+    },
     lenses: groups.map(groupLens),
-    hover: (pos) => hoverAt(pos, byLine, groupOf, objectsWithKey),
+    hover: (pos) => hoverAt(pos, report.objects, groupOf, () => (objectsWithKey ??= countObjectsWithKey(report.objects))),
   };
+}
+
+function frameOccurrences(objects: KmemleakObject[], groupOf: Map<KmemleakObject, BacktraceGroup>): FrameOccurrence[] {
+  const out: FrameOccurrence[] = [];
+  for (const o of objects) {
+    const g = groupOf.get(o)!;
+    const suspectFrame = g.suspect ? suspectFrameOf(o, g) : undefined;
+    for (const f of o.frames) out.push({ frame: f, suspect: f === suspectFrame });
+  }
+  return out;
+}
+
+/** How many objects have a frame with this key anywhere in their stack. */
+function countObjectsWithKey(objects: KmemleakObject[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const o of objects) {
+    for (const k of new Set(o.frames.map(frameKey))) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** The object whose record spans `line` (objects are in line order). */
+function objectAt(objects: KmemleakObject[], line: number): KmemleakObject | undefined {
+  let lo = 0;
+  let hi = objects.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const o = objects[mid];
+    if (line < o.headerLine) hi = mid - 1;
+    else if (line > o.endLine) lo = mid + 1;
+    else return o;
+  }
+  return undefined;
 }
 
 /** An object's own frame for its group's suspect function (offsets may differ between objects). */
@@ -79,15 +100,14 @@ function describeObject(o: KmemleakObject): string {
   return parts.join(', ');
 }
 
-function objectFinding(o: KmemleakObject, g: BacktraceGroup): Finding {
+function objectFinding(o: KmemleakObject, g: BacktraceGroup, firstMembers: { obj: KmemleakObject; related: RelatedLocation }[]): Finding {
   const where = g.suspect ? `suspect ${frameLabel(g.suspect)}` : 'origin unknown (no backtrace)';
   const share = g.objects.length > 1 ? ` — ${plural(g.objects.length, 'object')} (${formatBytes(g.bytes)}) share this backtrace` : '';
-  // The first others of the group, without walking (or copying) the whole group for every object:
-  // that made a group of n objects cost n² (a 100 MB capture took minutes).
-  const related: Finding['related'] = [];
-  for (let i = 0; i < g.objects.length && related.length < MAX_RELATED; i++) {
-    const x = g.objects[i];
-    if (x !== o) related.push({ range: x.headerRange, message: `same backtrace: object 0x${x.address} (${x.size} bytes)` });
+  // The first few other members only: a group of thousands must not cost thousands per object.
+  const related: RelatedLocation[] = [];
+  for (const m of firstMembers) {
+    if (related.length >= MAX_RELATED) break;
+    if (m.obj !== o) related.push(m.related);
   }
   if (g.suspect) related.unshift({ range: (suspectFrameOf(o, g) ?? g.suspect).symbolRange, message: `suspect frame ${frameLabel(g.suspect)}` });
   return {
@@ -155,13 +175,22 @@ function inside(r: Range, pos: Position): boolean {
   return pos.line === r.start.line && pos.character >= r.start.character && pos.character <= r.end.character;
 }
 
+function lineInfo(o: KmemleakObject, line: number): LineInfo | undefined {
+  if (line === o.headerLine) return { kind: 'header', obj: o };
+  const row = o.hexDump.findIndex((r) => r.line === line);
+  if (row >= 0) return { kind: 'hex', obj: o, row };
+  const frames = o.frames.filter((f) => f.range.start.line === line);
+  return frames.length > 0 ? { kind: 'frames', obj: o, frames } : undefined;
+}
+
 function hoverAt(
   pos: Position,
-  byLine: Map<number, LineInfo>,
+  objects: KmemleakObject[],
   groupOf: Map<KmemleakObject, BacktraceGroup>,
-  objectsWithKey: Map<string, number>,
+  objectsWithKey: () => Map<string, number>,
 ): { contents: string; range: Range } | undefined {
-  const info = byLine.get(pos.line);
+  const obj = objectAt(objects, pos.line);
+  const info = obj && lineInfo(obj, pos.line);
   if (!info) return undefined;
   const g = groupOf.get(info.obj)!;
   if (info.kind === 'header') {
@@ -203,7 +232,7 @@ function hoverAt(
       ? `**Suspect frame** of this backtrace: the first function outside the allocator.`
       : `Not the suspect frame (suspect: \`${groupSite(g)}\`).`,
   );
-  const n = objectsWithKey.get(key) ?? 0;
+  const n = objectsWithKey().get(key) ?? 0;
   lines.push('', `${plural(n, 'leaked object')} ${n === 1 ? 'has' : 'have'} this function in their backtrace.`);
   return { contents: lines.join('\n'), range: f.range };
 }

@@ -1,11 +1,19 @@
-// A seed-fixed, small fuzz budget for every run of the suite; `npm run fuzz` runs 100,000
-// cases per parser.
+// A seed-fixed, small fuzz budget for every run of the suite; `npm run fuzz` runs 100,000 cases
+// per parser (with a random seed, in parallel processes).
 import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { FORMATS } from '../../../../server/src/analysis/formats/registry';
 import { fuzzFormats } from '../../../fuzz/captureFuzz';
 
 const RUNS = Number(process.env.KLEAK_FUZZ_RUNS ?? 150);
 
 it(`every format parser survives ${RUNS} mutated real captures (seed 42)`, () => {
   const results = fuzzFormats(RUNS, 42);
-  console.log(`fuzz: ${results.map((r) => `${r.format} ${r.runs}`).join(', ')} cases`);
+  assert.deepEqual(results.map((r) => r.format), FORMATS.map((f) => f.id), 'every registered format was fuzzed');
+  const bytes = results.filter((r) => r.byteRuns > 0);
+  assert.ok(bytes.length > 0 && bytes.every((r) => r.byteRuns < r.runs), 'the byte path got a share of the cases of the formats that have one');
+  console.log(
+    `fuzz: ${results.map((r) => `${r.format} ${r.runs}${r.byteRuns ? ` (${r.byteRuns} as bytes)` : ''}`).join(', ')} cases, ` +
+      `${results.reduce((s, r) => s + r.runs, 0)} in all, ${(results.reduce((s, r) => s + r.ms, 0) / 1000).toFixed(1)} s`,
+  );
 });
