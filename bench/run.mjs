@@ -216,4 +216,21 @@ if (JSON_OUT) {
   log('');
   log(`  all runs (s): kleak ${m.runs.kleak.map((x) => x.toFixed(2)).join(' ')} | awk ${m.runs.awk.map((x) => x.toFixed(2)).join(' ')} | newlines ${m.runs.newlines.map((x) => x.toFixed(2)).join(' ')}`);
 }
-process.exitCode = acc.ok ? 0 : 1;
+// The other benchmarks of the suite, each printing its own figures.
+let others = true;
+if (!JSON_OUT && !process.argv.includes('--traces-only')) {
+  for (const [name, args] of [
+    ['symbol resolution (issue 8)', ['--import', 'tsx', 'bench/symbolize.ts']],
+    ['slab panel in headless Chromium (issue 5)', ['bench/slabPanel.mjs']],
+  ]) {
+    log('');
+    log(`# ${name}`);
+    try {
+      execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+    } catch {
+      others = false;
+      log(`  FAIL  ${name}`);
+    }
+  }
+}
+process.exitCode = acc.ok && others ? 0 : 1;
