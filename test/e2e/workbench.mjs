@@ -13,6 +13,11 @@ export const ARTIFACTS = path.join(ROOT, 'test-results/e2e');
 /** Host of webview resources served by the local code-server (127.0.0.1, any port) through VS Code's service worker. */
 const LOCAL_WEBVIEW_RESOURCE = /^vscode-remote\+127-002e0-002e0-002e1(?:-003a\d{1,5})?\.vscode-resource\.vscode-cdn\.net$/;
 const CSP_CONSOLE = /Content[- ]Security[- ]Policy|Refused to (load|execute|apply|connect|frame|create|evaluate)/i;
+/**
+ * Functions `(workspaceFolder) => void | Promise<void>` run on each fresh workspace copy before
+ * code-server opens it: journeys register here what must already be on disk when the page opens.
+ */
+export const WORKSPACE_PREPARERS = [];
 
 export class Workbench {
   /** @type {import('playwright-core').Page} */ page;
@@ -45,6 +50,7 @@ export class Workbench {
     wb.runDir = freshRunDir('ui');
     const ws = path.join(wb.runDir, 'workspace');
     fs.cpSync(workspace, ws, { recursive: true });
+    for (const prepare of WORKSPACE_PREPARERS) await prepare(ws);
     wb.cs = await startCodeServer({ runDir: wb.runDir, folder: ws, vsix });
     wb.browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     const context = await wb.browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });

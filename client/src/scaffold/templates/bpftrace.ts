@@ -149,8 +149,11 @@ function stacksScript(o: BpftraceOptions, file: string): string {
 
 function outstandingScript(o: BpftraceOptions, file: string, out: string): string {
   const p = probes(o);
-  // The layout of `perf script` for kmem tracepoints with call chains (-g): an event line, its
-  // frames (address symbol+offset), a blank line. bpftrace prints symbol offsets in decimal.
+  // The layout of `perf script` for kmem tracepoints with call chains (-g): an event line with the
+  // tracepoint's fields in its print order (name= before the sizes, gfp_flags= after them, as
+  // perf prints them: without gfp_flags= an allocation line reads as cut short), its frames
+  // (address symbol+offset), a blank line. bpftrace cannot name the GFP flags, so they are
+  // printed in hex, as perf prints bits it has no name for; symbol offsets come out in decimal.
   const event = (name: string, extra: string, withStack: boolean) =>
     `"%s %d [%03d] %lu.%06lu: kmem:${name}: call_site=%s ptr=0x%lx${extra}${withStack ? '%s' : ''}\\n"`;
   return [
@@ -177,9 +180,9 @@ function outstandingScript(o: BpftraceOptions, file: string, out: string): strin
     '{',
     '  $t = nsecs;',
     '  @live[(uint64)args->ptr] = 1;',
-    `  printf(${event(p.alloc, ` bytes_req=%lu bytes_alloc=%lu${p.allocExtra}`, true)},`,
-    '    comm, pid, cpu, $t / 1000000000, ($t % 1000000000) / 1000, ksym(args->call_site), (uint64)args->ptr,',
-    `    args->bytes_req, args->bytes_alloc${p.allocArgs}, kstack(perf));`,
+    `  printf(${event(p.alloc, `${p.allocExtra} bytes_req=%lu bytes_alloc=%lu gfp_flags=0x%x`, true)},`,
+    `    comm, pid, cpu, $t / 1000000000, ($t % 1000000000) / 1000, ksym(args->call_site), (uint64)args->ptr${p.allocArgs},`,
+    '    args->bytes_req, args->bytes_alloc, args->gfp_flags, kstack(perf));',
     '}',
     '',
     `tracepoint:kmem:${p.free}`,
