@@ -166,6 +166,27 @@ export class Workbench {
     );
   }
 
+  /**
+   * Record the text of every notification toast from now on (short-lived ones too, such as a
+   * progress that ends within a second); returns a function giving the texts seen so far.
+   */
+  async watchNotifications() {
+    await this.page.evaluate(() => {
+      const seen = (globalThis.__kleakToasts = []);
+      const note = () => {
+        for (const t of document.querySelectorAll('.notification-toast')) {
+          const text = t.innerText.replace(/\s+/g, ' ').trim(); // (innerText: without the toast's <style>)
+          if (text && !seen.includes(text)) seen.push(text);
+        }
+      };
+      globalThis.__kleakToastObserver?.disconnect();
+      globalThis.__kleakToastObserver = new MutationObserver(note);
+      globalThis.__kleakToastObserver.observe(document.body, { childList: true, subtree: true, characterData: true });
+      note();
+    });
+    return () => this.page.evaluate(() => [...(globalThis.__kleakToasts ?? [])]);
+  }
+
   async closeAllEditors() { await this.runCommand('View: Close All Editors'); }
 
   /** The language mode in the status bar. */

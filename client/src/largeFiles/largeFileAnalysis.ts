@@ -82,18 +82,23 @@ export function registerLargeFileAnalysis(context: vscode.ExtensionContext, clie
     }),
     vscode.commands.registerCommand('kleak.suspects.clear', () => tree.clear()),
     // A capture too large for VS Code to hand over: analyse it from disk instead.
-    vscode.window.tabGroups.onDidChangeTabs(async (e) => {
-      for (const tab of e.opened) {
-        const input = tab.input;
-        if (!(input instanceof vscode.TabInputText) || input.uri.scheme !== 'file') continue;
-        try {
-          const st = await vscode.workspace.fs.stat(input.uri);
-          if (st.size > LARGE_FILE_BYTES) void analyze(input.uri, true);
-        } catch {
-          // Gone or unreadable: nothing to analyse.
-        }
-      }
-    }),
+    vscode.window.tabGroups.onDidChangeTabs((e) => analyzeLargeTabs(e.opened)),
   );
+  // Tabs opened before kleak activated (opening a large file activates nothing: VS Code creates no
+  // document for it; kleak starts later, e.g. when the Leak Suspects view is shown).
+  void analyzeLargeTabs(vscode.window.tabGroups.all.flatMap((g) => g.tabs));
   return tree;
+
+  async function analyzeLargeTabs(tabs: readonly vscode.Tab[]): Promise<void> {
+    for (const tab of tabs) {
+      const input = tab.input;
+      if (!(input instanceof vscode.TabInputText) || input.uri.scheme !== 'file') continue;
+      try {
+        const st = await vscode.workspace.fs.stat(input.uri);
+        if (st.size > LARGE_FILE_BYTES) void analyze(input.uri, true);
+      } catch {
+        // Gone or unreadable: nothing to analyse.
+      }
+    }
+  }
 }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SlabRecorderCore, slabinfoReadable } from './recorderCore';
-import { RECORDING_EXTENSION, intervalSeconds, invalidScriptPath, recorderScript, recordingFileName, shellQuote } from './recorderFormat';
+import { RECORDING_EXTENSION, intervalSeconds, invalidScriptPath, recorderScript, recordingFileName, shellQuote, vmallocinfoRecordingName } from './recorderFormat';
 import { SlabPanelManager } from './slabPanel';
 
 export const RECORD_COMMAND = 'kleak.recordSlabSnapshots';
@@ -97,7 +97,7 @@ export function registerSlabRecorder(context: vscode.ExtensionContext, manager: 
         slabinfo = false;
       }
 
-      const core = new SlabRecorderCore({ file: file.path, intervalMs: interval * 1000, slabinfo, mode: file.mode });
+      const core = new SlabRecorderCore({ file: file.path, intervalMs: interval * 1000, slabinfo, mode: file.mode, vmallocinfoFile: vmallocinfoRecordingName(file.path) });
       rec = { core, file: file.path, interval, slabinfo };
       core.onSnapshot = () => {
         showItem();

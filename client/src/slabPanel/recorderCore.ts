@@ -1,9 +1,10 @@
 // The recorder's sampling loop, without vscode: every interval it reads /proc/slabinfo and
 // /proc/meminfo, appends one snapshot to the recording in a single write and flushes it to disk
-// (fdatasync), so a crash or kill -9 loses at most the snapshot being written. Runs in the
+// (fdatasync), so a crash or kill -9 loses at most the snapshot being written. /proc/vmallocinfo
+// goes to a sibling file the same way (it is another format: kleak compares its dumps). Runs in the
 // extension host (local or Remote-SSH: on the machine the workspace is on) and in tests.
 import fs from 'node:fs';
-import { MEMINFO, SLABINFO, snapshotText } from './recorderFormat';
+import { MEMINFO, SLABINFO, VMALLOCINFO, snapshotText, vmallocinfoSnapshotText } from './recorderFormat';
 
 export interface RecorderOptions {
   file: string;
@@ -12,6 +13,8 @@ export interface RecorderOptions {
   slabinfo: boolean;
   /** 'w' starts a new file (after the user agreed to overwrite), 'a' appends. */
   mode: 'w' | 'a';
+  /** Also record /proc/vmallocinfo dumps into this file (always appended: never overwritten unasked). */
+  vmallocinfoFile?: string;
   /** For tests: where to read from. */
   read?: (path: string) => Promise<string>;
   now?: () => number;
@@ -30,6 +33,7 @@ export async function slabinfoReadable(read: (p: string) => Promise<string> = (p
 
 export class SlabRecorderCore {
   private fd: number | undefined;
+  private vmallocFd: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private stopped = false;
@@ -46,6 +50,7 @@ export class SlabRecorderCore {
   /** Opens the file and takes the first snapshot at once; throws when the file cannot be opened. */
   async start(): Promise<void> {
     this.fd = fs.openSync(this.o.file, this.o.mode);
+    if (this.o.vmallocinfoFile) this.vmallocFd = fs.openSync(this.o.vmallocinfoFile, 'a');
     await this.sample();
     if (!this.stopped) this.timer = setInterval(() => void this.sample(), this.o.intervalMs);
   }
@@ -57,12 +62,15 @@ export class SlabRecorderCore {
     try {
       const read = this.o.read ?? ((p: string) => fs.promises.readFile(p, 'utf8'));
       const time = (this.o.now ?? Date.now)() / 1000;
-      const [slabinfo, meminfo] = await Promise.all([this.o.slabinfo ? read(SLABINFO) : Promise.resolve(undefined), read(MEMINFO)]);
+      const [slabinfo, meminfo, vmallocinfo] = await Promise.all([
+        this.o.slabinfo ? read(SLABINFO) : Promise.resolve(undefined),
+        read(MEMINFO),
+        this.vmallocFd !== undefined ? read(VMALLOCINFO) : Promise.resolve(undefined),
+      ]);
       if (this.stopped || this.fd === undefined) return;
       const buf = Buffer.from(snapshotText({ time, slabinfo, meminfo }), 'utf8');
-      let off = 0;
-      while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
-      fs.fdatasyncSync(this.fd);
+      writeAllAndFlush(this.fd, buf);
+      if (this.vmallocFd !== undefined && vmallocinfo !== undefined) writeAllAndFlush(this.vmallocFd, Buffer.from(vmallocinfoSnapshotText({ time, vmallocinfo }), 'utf8'));
       this.snapshots++;
       this.bytes += buf.length;
       this.onSnapshot(this.snapshots);
@@ -78,17 +86,25 @@ export class SlabRecorderCore {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.fd !== undefined) {
+    for (const fd of [this.fd, this.vmallocFd]) {
+      if (fd === undefined) continue;
       try {
-        fs.closeSync(this.fd);
+        fs.closeSync(fd);
       } catch {
         /* already closed */
       }
     }
-    this.fd = undefined;
+    this.fd = this.vmallocFd = undefined;
   }
 
   get running(): boolean {
     return !this.stopped && this.fd !== undefined;
   }
+}
+
+/** One write of the whole buffer (looping on short writes), then fdatasync. */
+function writeAllAndFlush(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+  fs.fdatasyncSync(fd);
 }

@@ -4,6 +4,7 @@
 
 export const SLABINFO = '/proc/slabinfo';
 export const MEMINFO = '/proc/meminfo';
+export const VMALLOCINFO = '/proc/vmallocinfo';
 
 /** Extension of recordings: a slab snapshot series (opens as the slabinfo language). */
 export const RECORDING_EXTENSION = '.slabinfo';
@@ -25,6 +26,17 @@ const withNewline = (s: string) => (s === '' || s.endsWith('\n') ? s : `${s}\n`)
 /** One snapshot as it is appended to a recording (written in one piece, then flushed). */
 export function snapshotText(p: SnapshotParts): string {
   return `=== ${Math.floor(p.time)}\n${withNewline(p.slabinfo ?? '')}${withNewline(p.meminfo ?? '')}`;
+}
+
+/** One /proc/vmallocinfo dump as appended to the recording's `.vmallocinfo` sibling: dumps are
+ * separated by `=== <epoch>` lines, which the vmallocinfo format reads as several dumps. */
+export function vmallocinfoSnapshotText(p: { time: number; vmallocinfo: string }): string {
+  return `=== ${Math.floor(p.time)}\n${withNewline(p.vmallocinfo)}`;
+}
+
+/** The vmallocinfo sibling of a recording: slab-….slabinfo → slab-….vmallocinfo. */
+export function vmallocinfoRecordingName(recording: string): string {
+  return recording.endsWith(RECORDING_EXTENSION) ? recording.slice(0, -RECORDING_EXTENSION.length) + '.vmallocinfo' : `${recording}.vmallocinfo`;
 }
 
 /** Default name of a recording: slab-20261122-015428.slabinfo (local time). */

@@ -7,6 +7,10 @@
 //   capture scripts: bash -n and shellcheck, then real runs of the ftrace, perf, slab recorder
 //     and drop_caches scripts here (the SLUB, perf probe and kmemleak scripts where this kernel
 //     allows, and their refusal with the documented reason where it does not).
+// Every capture those real runs write is then opened in kleak as a user would: its format
+// detected from its lines (the one the script promises), analysed in process (the editor's
+// path) and by `node dist/cli.js analyze --json` (the file path), with records, no input problem
+// of severity error or warning, and the same record count both ways.
 // The tools come from scripts/provision-kernel-tools.mjs (apt-get as root, run in before()).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +21,9 @@ import path from 'node:path';
 import { SCAFFOLD_KINDS, generateScaffold } from '../../../client/src/scaffold/templates/index';
 import { ScaffoldResult } from '../../../client/src/scaffold/templates/types';
 import { ScaffoldInputError } from '../../../client/src/scaffold/validate';
+import { DETECT_MAX_BYTES, DETECT_MAX_LINES } from '../../../server/src/analysis/captureFile';
+import { analyzeLines, detectFormat } from '../../../server/src/analysis/formats/registry';
+import { CaptureView, FormatId, isInputProblem } from '../../../server/src/analysis/views/captureView';
 import { REPO_ROOT } from '../../helpers/fixtures';
 
 let tmp: string;
@@ -69,6 +76,60 @@ function write(r: ScaffoldResult, name: string): string {
 /** Some file activity of our own so the traced caches (filp, kmalloc-*) see allocations. */
 function fileChurn(): void {
   for (let i = 0; i < 20; i++) fs.closeSync(fs.openSync(path.join(tmp, 'churn'), 'w'));
+}
+
+/** A pipe made and closed by a shell: alloc_pipe_info's kmalloc-1k buffer array and its kfree. */
+function pipeChurn(): void {
+  spawnSync('sh', ['-c', 'true | true'], { timeout: 10_000 });
+}
+
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+const serious = (severity: string) => severity === 'error' || severity === 'warning';
+
+/**
+ * Opens a capture in kleak as a user would: the format of the first line of the file's head
+ * that a format recognises (as the editor and `kleak analyze` detect it), then every line
+ * through that format's analyzer. Asserts the format the script promises, records, and no
+ * input problem of severity error or warning; prints the others, so that a real one is seen.
+ */
+function openInKleak(file: string, format: FormatId): CaptureView {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  let detected: ReturnType<typeof detectFormat>;
+  for (let i = 0, chars = 0; !detected && i < lines.length && i < DETECT_MAX_LINES && chars < DETECT_MAX_BYTES; i++) {
+    chars += lines[i].length;
+    detected = detectFormat(lines[i]);
+  }
+  assert.equal(detected?.id, format, `${file}: detected as ${detected?.id ?? 'no format'}`);
+  const view = analyzeLines(detected!, lines);
+  const name = path.basename(file);
+  const problems = view.findings.filter(isInputProblem);
+  for (const p of problems.slice(0, 20)) console.log(`# ${name}:${p.range.start.line + 1}: ${p.severity} ${p.code}: ${p.message}`);
+  assert.deepEqual(
+    problems.filter((p) => serious(p.severity)).map((p) => `${p.range.start.line + 1}: ${p.severity} ${p.code}: ${p.message}`),
+    [],
+    `${name}: kleak finds problems in the capture`,
+  );
+  assert.ok(view.records > 0, `${name}: no records`);
+  console.log(`# ${name}: ${format}, ${view.records} records, ${view.suspects.length} suspects, ${lines.length} lines`);
+  return view;
+}
+
+/** `kleak analyze --json` on the same captures: exit 0, the same format and records, no serious problem. */
+function cliAgrees(captures: { file: string; view: CaptureView }[]): void {
+  assert.ok(fs.existsSync(CLI), `${CLI} is missing: build it with node scripts/build.mjs`);
+  const r = spawnSync(process.execPath, [CLI, 'analyze', '--json', ...captures.map((c) => c.file)], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 << 20 });
+  assert.equal(r.error, undefined, `kleak analyze: ${r.error}`);
+  assert.equal(r.status, 0, r.stderr);
+  const reports: { file: string; format: string; records: number; problems: { line: number; severity: string; message: string }[] }[] = JSON.parse(r.stdout);
+  assert.equal(reports.length, captures.length);
+  captures.forEach(({ file, view }, i) => {
+    const rep = reports[i];
+    assert.equal(rep.file, file);
+    assert.equal(rep.format, view.format, file);
+    assert.equal(rep.records, view.records, `${file}: records of kleak analyze and of the editor's analysis`);
+    assert.deepEqual(rep.problems.filter((p) => serious(p.severity)), [], file);
+  });
 }
 
 before(() => {
@@ -203,7 +264,7 @@ describe('bpftrace scripts pass bpftrace and run on this kernel', () => {
     { mode: 'stacks', by: 'cache', cache: 'filp' },
     { mode: 'stacks', by: 'size', size: 64 },
     { mode: 'outstanding', by: 'cache', cache: 'filp' },
-    { mode: 'outstanding', by: 'size', size: 256 },
+    { mode: 'outstanding', by: 'size', size: 1024 },
   ] as const;
 
   it('bpftrace -d checks each variant against this kernel\'s tracepoints and generates its code', { timeout: 300_000 }, () => {
@@ -224,43 +285,107 @@ describe('bpftrace scripts pass bpftrace and run on this kernel', () => {
     assert.match(p.out, /no_such_field/);
   });
 
-  it('allocations by stack: runs here and prints @allocs and @bytes per stack on Ctrl-C', { timeout: 120_000 }, async () => {
-    const r = generateScaffold('bpftrace', { mode: 'stacks', by: 'cache', cache: 'filp' });
-    const p = await runFor('bpftrace', [path.join(write(r, 'bt-run-stacks'), r.main)], 4000, fileChurn);
-    assert.match(p.out, /Tracing allocations from the slab cache filp\.\.\. Hit Ctrl-C to end\./);
-    assert.match(p.out, /^@allocs\[[^\n]*, \n\s+\S+\+\d+\n/m);
-    assert.match(p.out, /^@bytes\[/m);
-    assert.match(p.out, /alloc_empty_file/); // where filp objects come from
-  });
+  for (const v of variants.filter((x) => x.mode === 'stacks')) {
+    const what = v.by === 'cache' ? `the ${v.cache} cache` : `kmalloc of ${v.size} bytes`;
+    it(`allocations by stack (${what}): runs here and prints @allocs and @bytes per stack on Ctrl-C`, { timeout: 120_000 }, async () => {
+      const r = generateScaffold('bpftrace', v);
+      const p = await runFor('bpftrace', [path.join(write(r, `bt-run-${r.main}`), r.main)], 4000, () => (fileChurn(), pipeChurn()));
+      assert.match(p.out, /Tracing allocations from .*\.\.\. Hit Ctrl-C to end\./);
+      assert.match(p.out, /^@allocs\[[^\n]*, \n\s+\S+\+\d+\n/m);
+      assert.match(p.out, /^@bytes\[/m);
+      if (v.by === 'cache') assert.match(p.out, /alloc_empty_file/); // where filp objects come from
+      // A summary to read, not a capture: kleak does not mistake any of its lines for a format.
+      for (const l of p.out.split('\n')) assert.equal(detectFormat(l)?.id, undefined, l);
+    });
+  }
 
-  it('outstanding by pointer: runs here and writes a perf-script layout capture, frees only of traced pointers', { timeout: 120_000 }, async () => {
-    const r = generateScaffold('bpftrace', { mode: 'outstanding', by: 'cache', cache: 'filp' });
-    const dir = write(r, 'bt-run-outstanding');
-    const out = path.join(dir, 'filp-outstanding.perf-script');
-    await runFor('bpftrace', ['-q', '-o', out, path.join(dir, r.main)], 4000, fileChurn);
-    const lines = fs.readFileSync(out, 'utf8').split('\n');
-    const EVENT = /^(.+) (\d+) \[(\d{3})\] (\d+\.\d{6}): kmem:(kmem_cache_alloc|kmem_cache_free): call_site=(\S+) ptr=0x([0-9a-f]+)(?: bytes_req=(\d+) bytes_alloc=(\d+))? name=filp$/;
-    const FRAME = /^\t[0-9a-f]{16} [\w.$]+\+\d+$/;
-    const allocated = new Set<string>();
-    let allocs = 0;
-    let frees = 0;
-    for (let i = 0; i < lines.length; i++) {
-      const l = lines[i];
-      if (l === '' || FRAME.test(l)) continue;
-      const m = EVENT.exec(l);
-      assert.ok(m, `line ${i + 1} is neither an event nor a frame: ${JSON.stringify(l)}`);
-      if (m[5] === 'kmem_cache_alloc') {
-        allocs++;
-        allocated.add(m[7]);
-        assert.match(lines[i + 1], FRAME, `alloc on line ${i + 1} has no stack`);
-      } else {
-        frees++;
-        assert.ok(allocated.has(m[7]), `free of untraced pointer on line ${i + 1}`);
+  /**
+   * What the outstanding runs keep allocated while bpftrace traces, so that kleak has a suspect
+   * of ours to find: open files (filp, from alloc_empty_file), or pipes between two sleeps
+   * (their kmalloc-1k buffer arrays, from alloc_pipe_info). Plus churn that allocates and frees.
+   */
+  const holders = {
+    filp: () => {
+      const fds: number[] = [];
+      return {
+        tick: () => {
+          fileChurn();
+          if (fds.length < 50) fds.push(fs.openSync(path.join(tmp, 'held'), 'w'));
+        },
+        release: () => fds.forEach((fd) => fs.closeSync(fd)),
+      };
+    },
+    pipe: () => {
+      const groups: number[] = [];
+      let ticks = 0;
+      return {
+        tick: () => {
+          pipeChurn();
+          if (ticks++ % 25 === 0 && groups.length < 6) {
+            const c = spawn('sh', ['-c', 'sleep 60 | sleep 60'], { detached: true, stdio: 'ignore' });
+            if (c.pid) groups.push(c.pid);
+          }
+        },
+        release: () => groups.forEach((pid) => process.kill(-pid, 'SIGKILL')),
+      };
+    },
+  };
+
+  for (const v of variants.filter((x) => x.mode === 'outstanding')) {
+    const byCache = v.by === 'cache';
+    const [alloc, free, site] = byCache ? ['kmem_cache_alloc', 'kmem_cache_free', 'alloc_empty_file'] : ['kmalloc', 'kfree', 'alloc_pipe_info'];
+    it(`outstanding by pointer (${byCache ? `the ${v.cache} cache` : `kmalloc of ${v.size} bytes`}): runs here, writes a perf-script capture kleak opens, with our held objects as a suspect with its stack`, { timeout: 120_000 }, async () => {
+      const r = generateScaffold('bpftrace', v);
+      const dir = write(r, `bt-run-${r.main}`);
+      const out = path.join(dir, r.main.replace(/\.bt$/, '.perf-script'));
+      assert.match(r.files[0].content, new RegExp(`bpftrace -q -o ${path.basename(out).replace(/\./g, '\\.')} `)); // the documented usage
+      const holder = holders[byCache ? 'filp' : 'pipe']();
+      try {
+        await runFor('bpftrace', ['-q', '-o', out, path.join(dir, r.main)], 4000, holder.tick);
+      } finally {
+        holder.release();
       }
-    }
-    assert.ok(allocs > 0, 'no allocation traced');
-    assert.ok(frees > 0, 'no free traced'); // our own files are closed, so their filp objects are freed
-  });
+      // perf script's layout, line by line: events, their frames, a blank line after each stack.
+      const lines = fs.readFileSync(out, 'utf8').split('\n');
+      const head = String.raw`^.+ \d+ \[\d{3}\] \d+\.\d{6}: kmem:`;
+      const name = byCache ? ` name=${v.cache}` : '';
+      const ALLOC = new RegExp(`${head}${alloc}: call_site=\\S+ ptr=0x([0-9a-f]+)${name} bytes_req=\\d+ bytes_alloc=${byCache ? String.raw`\d+` : v.size} gfp_flags=0x[0-9a-f]+$`);
+      const FREE = new RegExp(`${head}${free}: call_site=\\S+ ptr=0x([0-9a-f]+)${name}$`);
+      const FRAME = /^\t[0-9a-f]{16} [\w.$]+\+\d+$/;
+      const allocated = new Set<string>();
+      let allocs = 0;
+      let frees = 0;
+      for (let i = 0; i < lines.length; i++) {
+        const l = lines[i];
+        if (l === '' || FRAME.test(l)) continue;
+        const a = ALLOC.exec(l);
+        if (a) {
+          allocs++;
+          allocated.add(a[1]);
+          assert.match(lines[i + 1], FRAME, `alloc on line ${i + 1} has no stack`);
+          assert.doesNotMatch(l, /^bpftrace /, `line ${i + 1}: bpftrace's own allocation`);
+          continue;
+        }
+        const f = FREE.exec(l);
+        assert.ok(f, `line ${i + 1} is neither an event nor a frame: ${JSON.stringify(l)}`);
+        frees++;
+        assert.ok(allocated.has(f[1]), `free of untraced pointer on line ${i + 1}`);
+      }
+      assert.ok(allocs > 0, 'no allocation traced');
+      assert.ok(frees > 0, 'no free traced'); // our churn frees what it allocates
+
+      // In kleak: a perf script capture, every event a record, suspects with their stacks.
+      const view = openInKleak(out, 'perf-script');
+      assert.equal(view.records, allocs + frees);
+      assert.ok(view.suspects.length > 0, 'no suspect');
+      for (const s of view.suspects) assert.ok(s.stack.length > 0 && s.stack[0] === s.site, `suspect ${s.site} without its stack`);
+      const ours = view.suspects.find((s) => s.site === site);
+      assert.ok(ours, `no ${site} suspect among ${view.suspects.map((s) => s.site).join(', ')}`);
+      assert.ok(ours.stack.length >= 3, `${site}: ${ours.stack.join(' < ')}`);
+      console.log(`# ${site}: ${ours.verdict}, ${ours.count} objects: ${ours.stack.slice(0, 6).join(' < ')}`);
+      cliAgrees([{ file: out, view }]);
+    });
+  }
 });
 
 describe('capture scripts pass bash -n and shellcheck, and run here', () => {
@@ -306,7 +431,7 @@ describe('capture scripts pass bash -n and shellcheck, and run here', () => {
     assert.ok(!fs.existsSync(path.join(dir, 'out')));
   });
 
-  it('ftrace: records kmem events with stacks for a second into a .trace, in an instance it removes', { timeout: 120_000 }, async () => {
+  it('ftrace: records kmem events with stacks for a second into a .trace, in an instance it removes; kleak opens it', { timeout: 180_000 }, async () => {
     const r = generateScaffold('capture-ftrace-kmem', { seconds: 1, filter: 'bytes_alloc >= 8' });
     const dir = write(r, 'run-ftrace');
     const p = await runFor('bash', [path.join(dir, r.main), '-o', path.join(dir, 'out')], 60_000, fileChurn);
@@ -320,9 +445,14 @@ describe('capture scripts pass bash -n and shellcheck, and run here', () => {
     assert.match(p.out, /wrote .*kmem-.*\.trace \(\d+ lines; \d+ events lost to a full buffer\)/);
     const instances = fs.readdirSync('/sys/kernel/tracing/instances');
     assert.ok(!instances.some((i) => i.startsWith('kleak-')), `left behind: ${instances.join(' ')}`);
+    // In kleak: an ftrace capture, its events with their stacks; suspects ranked by stack.
+    const file = path.join(dir, 'out', trace);
+    const view = openInKleak(file, 'ftrace');
+    assert.ok(view.suspects.some((s) => s.stack.length >= 3), 'no suspect with a stack');
+    cliAgrees([{ file, view }]);
   });
 
-  it('perf: records the kmem tracepoints of a process with call chains into a .perf-script', { timeout: 120_000 }, async () => {
+  it('perf: records the kmem tracepoints of a process with call chains into a .perf-script; kleak opens it', { timeout: 120_000 }, async () => {
     // A busy process of our own, so the capture stays small (-p) and is never empty.
     const busy = spawn(process.execPath, ['-e', `const fs=require('fs');const t=Date.now();const z=new Int32Array(new SharedArrayBuffer(4));while(Date.now()-t<8000){fs.closeSync(fs.openSync(${JSON.stringify(path.join(tmp, 'perf-churn'))},'w'));Atomics.wait(z,0,0,2);}`]);
     try {
@@ -335,6 +465,14 @@ describe('capture scripts pass bash -n and shellcheck, and run here', () => {
       const text = fs.readFileSync(path.join(dir, 'out', cap), 'utf8');
       assert.match(text, new RegExp(`^node +${busy.pid} .*: +kmem:(kmalloc|kmem_cache_alloc): call_site=\\S+ ptr=0x[0-9a-f]+`, 'm'));
       assert.match(text, /^\t *[0-9a-f]+ [\w.$]+\+0x[0-9a-f]+ \(\[kernel\.kallsyms\]\)$/m);
+      // In kleak: a perf script capture whose records are the events the script counted.
+      const file = path.join(dir, 'out', cap);
+      const view = openInKleak(file, 'perf-script');
+      const counted = /\((\d+) events\); open it in kleak/.exec(p.out);
+      assert.ok(counted, p.out);
+      assert.equal(view.records, Number(counted[1]), 'records in kleak and events the script counted');
+      assert.ok(view.suspects.every((s) => s.stack.length > 0 && s.stack[0] === s.site));
+      cliAgrees([{ file, view }]);
     } finally {
       busy.kill();
     }
@@ -348,13 +486,14 @@ describe('capture scripts pass bash -n and shellcheck, and run here', () => {
       assert.equal(p.code, 0, p.out);
       const [cap] = fs.readdirSync(path.join(dir, 'out'));
       assert.match(fs.readFileSync(path.join(dir, 'out', cap), 'utf8'), /probe:kmem_cache_alloc/);
+      openInKleak(path.join(dir, 'out', cap), 'perf-script');
     } else {
       assert.equal(p.code, 1, p.out);
       assert.match(p.out, /no kprobe events \(CONFIG_KPROBE_EVENTS\).*use the kmem tracepoints mode/);
     }
   });
 
-  it('slab recorder: appends whole snapshots with a date line to slabinfo-series.txt', { timeout: 60_000 }, async () => {
+  it('slab recorder: appends whole snapshots with a date line to slabinfo-series.txt; kleak opens both series', { timeout: 60_000 }, async () => {
     const r = generateScaffold('capture-slab-recorder', { interval: 1, count: 2 });
     const dir = write(r, 'run-recorder');
     const p = await runFor('bash', [path.join(dir, r.main), '-o', path.join(dir, 'out')], 30_000);
@@ -365,6 +504,14 @@ describe('capture scripts pass bash -n and shellcheck, and run here', () => {
     assert.match(series, /^dentry +\d+ +\d+ +\d+/m);
     const mem = fs.readFileSync(path.join(dir, 'out', 'meminfo-series.txt'), 'utf8');
     assert.equal(mem.match(/^MemTotal:/gm)?.length, 2);
+    // In kleak: a slabinfo series and a meminfo series, one record per snapshot.
+    const captures = (['slabinfo', 'meminfo'] as const).map((format) => {
+      const file = path.join(dir, 'out', `${format}-series.txt`);
+      const view = openInKleak(file, format);
+      assert.equal(view.records, 2, file);
+      return { file, view };
+    });
+    cliAgrees(captures);
   });
 
   it('drop_caches test: asks first, then syncs, drops, and shows what was cache', { timeout: 60_000 }, async () => {
@@ -381,6 +528,11 @@ describe('capture scripts pass bash -n and shellcheck, and run here', () => {
     assert.match(p.out, /^cache +before kB +after kB +kept\n\S+ +\d+ +\d+ +\d+%$/m);
     const [snap] = fs.readdirSync(path.join(dir, 'out'));
     assert.equal(fs.readFileSync(path.join(dir, 'out', snap), 'utf8').match(/^slabinfo - version/gm)?.length, 2);
+    // In kleak: the before and after snapshots as a slabinfo series.
+    const file = path.join(dir, 'out', snap);
+    const view = openInKleak(file, 'slabinfo');
+    assert.equal(view.records, 2);
+    cliAgrees([{ file, view }]);
   });
 
   it('SLUB trace: records where the trace flag can be set, refuses with the boot parameter where it cannot', { timeout: 60_000 }, async () => {
@@ -391,6 +543,8 @@ describe('capture scripts pass bash -n and shellcheck, and run here', () => {
     if (fs.existsSync(attr) && (fs.statSync(attr).mode & 0o200) !== 0) {
       assert.equal(p.code, 0, p.out);
       assert.match(p.out, /wrote .*slub-trace-dentry-.*\.log/);
+      const m = /wrote (\S+) \((\d+) TRACE records\)/.exec(p.out);
+      if (m && Number(m[2]) > 0) openInKleak(m[1], 'slub-debug'); // a quiet second may trace nothing
     } else {
       assert.equal(p.code, 1, p.out);
       assert.match(p.out, /slub_debug=T,dentry/);
@@ -404,6 +558,8 @@ describe('capture scripts pass bash -n and shellcheck, and run here', () => {
     if (fs.existsSync('/sys/kernel/debug/kmemleak')) {
       assert.equal(p.code, 0, p.out);
       assert.match(p.out, /wrote .*kmemleak-.*\.kmemleak \(\d+ unreferenced objects\)/);
+      const m = /wrote (\S+) \((\d+) unreferenced objects\)/.exec(p.out);
+      if (m && Number(m[2]) > 0) openInKleak(m[1], 'kmemleak'); // an empty report is no capture
     } else {
       assert.equal(p.code, 1, p.out);
       assert.match(p.out, /CONFIG_DEBUG_KMEMLEAK/);

@@ -250,7 +250,8 @@ function perfScript(o: Options): ScaffoldResult {
     'echo "recording for $RECORD_SECONDS s..."',
     'perf "${ARGS[@]}" -- sleep "$RECORD_SECONDS"',
     'perf script -i "$TMP/perf.data" > "$OUT"',
-    'echo "wrote $OUT ($(grep -c \': kmem:\\|: probe:\' "$OUT" || true) events); open it in kleak"',
+    // perf pads the event name to a column: `5507.930717:            kmem:kfree: …`.
+    'echo "wrote $OUT ($(grep -cE \': +(kmem|probe):\' "$OUT" || true) events); open it in kleak"',
     '',
   ];
   return { files: [{ path: file, content: lines.join('\n'), executable: true }], main: file };

@@ -57,6 +57,8 @@ const REPORT_SAMPLE = /^ +\d{1,3}\.\d\d% /;
 const REPORT_EVENT = /^# Samples: +\S{1,20} +of event '([^']{1,200})'/;
 const REPORT_LOST = /^# Total Lost Samples: (\d{1,15})/;
 const RECORD_LOST = /PERF_RECORD_LOST(?:_SAMPLES)? lost (\d{1,15})/;
+/** bpftrace's note in its output (`-o FILE` too) when its perf buffer overflowed. */
+const BPFTRACE_LOST = /^Lost (\d{1,15}) events$/;
 const SYMBOL_OFFSET = /^\+0x[0-9a-fA-F]{1,16}$/;
 const DECIMAL_OFFSET = /^\+\d{1,10}$/;
 const HEX = /^[0-9a-fA-F]{1,16}$/;
@@ -588,6 +590,11 @@ export class PerfScriptParser {
     const lost = text.includes('PERF_RECORD_LOST') ? RECORD_LOST.exec(text) : null;
     if (lost) {
       this.c.lost(line, Number(lost[1]), textRange(line, text), 'perf lost events (PERF_RECORD_LOST)');
+      return;
+    }
+    const dropped = text.startsWith('Lost ') ? BPFTRACE_LOST.exec(text) : null;
+    if (dropped) {
+      this.c.lost(line, Number(dropped[1]), textRange(line, text), 'bpftrace lost events (its perf buffer was full)');
       return;
     }
     if (!this.c.detail && this.fastEvent(line, text)) return;

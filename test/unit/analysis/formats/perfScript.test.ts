@@ -211,9 +211,22 @@ describe('perf script lines', () => {
 });
 
 describe('perf-script layout written by the bpftrace scaffold', () => {
-  // Built from the printf format of client/src/scaffold/templates/bpftrace.ts (outstanding mode):
-  // name= after the sizes, kstack(perf) frames with decimal offsets, a blank line after each stack.
+  // As the outstanding mode of client/src/scaffold/templates/bpftrace.ts prints it on Linux 6.18
+  // (bpftrace 0.17): perf's field order with gfp_flags in hex, a call site without offset,
+  // kstack(perf) frames with decimal offsets and no DSO, a blank line after each stack, and
+  // bpftrace's own `Lost N events` line when its perf buffer overflowed.
   const lines = [
+    'bpftrace 1435 [001] 5559.843615: kmem:kmem_cache_alloc: call_site=alloc_empty_file ptr=0xffff8881872ecf00 name=filp bytes_req=184 bytes_alloc=192 gfp_flags=0xcc0',
+    '\tffffffff81650020 kmem_cache_alloc_noprof+560',
+    '\tffffffff816d86bc alloc_empty_file+60',
+    '\tffffffff816d8844 alloc_file_pseudo+164',
+    '',
+    'Lost 553 events',
+    'bpftrace 1435 [001] 5559.853615: kmem:kmem_cache_free: call_site=__fput ptr=0xffff8881872ecf00 name=filp',
+    '',
+  ];
+  // The layout of earlier versions of the script: name= after the sizes, no gfp_flags.
+  const older = [
     'python3 19143 [000] 1197.901491: kmem:kmem_cache_alloc: call_site=alloc_empty_file+60 ptr=0xffff888188cd9b40 bytes_req=184 bytes_alloc=192 name=filp',
     '\tffffffff816365b7 kmem_cache_alloc_noprof+551',
     '\tffffffff816bbb8c alloc_empty_file+60',
@@ -223,8 +236,31 @@ describe('perf-script layout written by the bpftrace scaffold', () => {
     '',
   ];
   for (const detail of [true, false]) {
-    it(`decimal frame offsets and a trailing name= (${detail ? 'editor' : 'file'} path)`, () => {
+    const path = detail ? 'editor' : 'file';
+    it(`decimal frame offsets, cache name, pairing; no line read as cut short (${path} path)`, () => {
       const cap = parsePerfScript(lines, { detail });
+      const g = cap.groups[cap.ledger.groups[0].group];
+      assert.deepEqual(g.stack, ['alloc_empty_file', 'alloc_file_pseudo']);
+      assert.equal(g.cache, 'filp');
+      if (detail) assert.equal(cap.events[0].bytes, 192);
+      assert.equal(cap.ledger.totals.frees, 1);
+      assert.deepEqual(cap.problems.map((p) => p.code), ['lost-events']);
+      if (detail) assert.equal(cap.frames.find((f) => f.frame.symbol === 'alloc_file_pseudo')!.frame.offset, 164);
+    });
+
+    it(`bpftrace's "Lost N events" line counts as lost events, a warning at its line (${path} path)`, () => {
+      const cap = parsePerfScript(lines, { detail });
+      assert.equal(cap.facts.lostEvents, 553);
+      const lost = cap.problems.find((p) => p.code === 'lost-events')!;
+      assert.equal(lost.severity, 'warning');
+      assert.equal(lost.range.start.line, 5);
+      assert.match(lost.message, /bpftrace lost events/);
+      // Only the exact line: a comm named "Lost" or other text is not taken for it.
+      assert.equal(parsePerfScript(['Lost 5 events here', 'Lost many events'], { detail }).facts.lostEvents, 0);
+    });
+
+    it(`the older layout (name= after the sizes) still reads (${path} path)`, () => {
+      const cap = parsePerfScript(older, { detail });
       const g = cap.groups[cap.ledger.groups[0].group];
       assert.deepEqual(g.stack, ['alloc_empty_file', 'alloc_file_pseudo']);
       assert.equal(g.cache, 'filp');

@@ -19,8 +19,10 @@ import {
   recordingFileName,
   shellQuote,
   snapshotText,
+  vmallocinfoRecordingName,
 } from '../../../../client/src/slabPanel/recorderFormat';
 import { REPO_ROOT } from '../../../helpers/fixtures';
+import { analyzeLines, formatById } from '../../../../server/src/analysis/formats/registry';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kleak-recorder-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -78,6 +80,26 @@ describe('recorder format', () => {
 });
 
 describe('recorder core on this machine', () => {
+  it('records /proc/vmallocinfo dumps into the sibling file, which kleak reads as several dumps', async () => {
+    const file = path.join(tmp, 'vm.slabinfo');
+    const vmFile = vmallocinfoRecordingName(file);
+    assert.equal(path.basename(vmFile), 'vm.vmallocinfo');
+    fs.writeFileSync(vmFile, 'kept: an existing sibling is appended to, never overwritten\n');
+    const core = new SlabRecorderCore({ file, intervalMs: 100, slabinfo: canReadSlabinfo, mode: 'w', vmallocinfoFile: vmFile });
+    await core.start();
+    const t = Date.now();
+    while (core.snapshots < 3 && Date.now() - t < 5000) await sleep(20);
+    core.stop();
+    const text = fs.readFileSync(vmFile, 'utf8');
+    assert.ok(text.startsWith('kept:'), 'the earlier content is still there');
+    const view = analyzeLines(formatById('vmallocinfo')!, text.split('\n'));
+    const areas = fs.readFileSync('/proc/vmallocinfo', 'utf8').split('\n').filter((l) => /^0x[0-9a-f]+-0x[0-9a-f]+ /.test(l)).length;
+    assert.ok(areas > 0, 'this machine has vmalloc areas');
+    // Every dump of this machine's vmallocinfo is read: records = areas × dumps (± areas that came and went).
+    assert.ok(Math.abs(view.records - areas * core.snapshots) <= areas * core.snapshots * 0.1, `${view.records} records for ${core.snapshots} dumps of ~${areas} areas`);
+    assert.equal(view.findings.filter((f) => f.severity === 'error').length, 0);
+  });
+
   it(`samples /proc every interval, one complete snapshot per write (slabinfo ${canReadSlabinfo ? 'readable' : 'not readable: meminfo only'})`, async () => {
     const file = path.join(tmp, 'live.slabinfo');
     const core = new SlabRecorderCore({ file, intervalMs: 100, slabinfo: canReadSlabinfo, mode: 'w' });
