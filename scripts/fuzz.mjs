@@ -28,7 +28,7 @@ const total = queue.reduce((s, j) => s + j.runs, 0);
 const workers = Math.max(1, Math.min(jobsWanted, queue.length));
 console.log(`fuzz: ${runs} cases per format × ${formats.length} formats, seed ${seed}, ${workers} worker processes`);
 
-const done = new Map(formats.map((f) => [f, { runs: 0, byteRuns: 0, ms: 0, cpuMs: 0 }]));
+const done = new Map(formats.map((f) => [f, { runs: 0, diskRuns: 0, ms: 0, cpuMs: 0 }]));
 let finished = 0;
 let failed = false;
 const t0 = Date.now();
@@ -37,12 +37,12 @@ let lastReport = t0;
 function report(a) {
   const d = done.get(a.format);
   d.runs += a.runs;
-  d.byteRuns += a.byteRuns;
+  d.diskRuns += a.diskRuns;
   d.ms += a.ms;
   d.cpuMs += a.cpuMs;
   finished += a.runs;
   if (d.runs === runs) {
-    const bytes = d.byteRuns ? ` (${d.byteRuns} through the byte path)` : '';
+    const bytes = d.diskRuns ? ` (${d.diskRuns} as files from disk)` : '';
     console.log(`fuzz: ${a.format}: ${d.runs} cases passed${bytes} in ${(d.ms / 1000).toFixed(1)} s (${(d.cpuMs / 1000).toFixed(1)} s of CPU, ${((d.runs * 1000) / d.cpuMs).toFixed(0)} cases per CPU second)`);
   } else if (Date.now() - lastReport > 30_000) {
     lastReport = Date.now();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { ROOT, CACHE } from '../../scripts/provision.mjs';
-import { WORKSPACE_PREPARERS, escapeRe, paintedPixels, waitUntil } from './workbench.mjs';
+import { WORKSPACE_PREPARERS, escapeRe, paintedPixels, waitUntil, widenSideBar } from './workbench.mjs';
 
 const CAPTURE = 'kmemleak/kmemleak_03_nvme_tcp_blk_iolatency.txt';
 const captureText = fs.readFileSync(path.join(ROOT, 'samples', CAPTURE), 'utf8');
@@ -296,34 +296,31 @@ export async function journeyLargeFile(wb) {
   await top.waitFor();
   const topText = await top.getAttribute('aria-label'); // label and description, space-separated
   assert.match(topText ?? '', /^#1 \S+ likely-leak · \d+ × · /, `the top suspect: ${topText}`);
-  assert.ok((await toasts()).some((t) => t.includes(title) && /\d+%/.test(t)), `no progress percentage in the notification: ${JSON.stringify(await toasts())}`);
+  assert.ok((await toasts()).some((t) => t.includes(`${title}: `) && /: \d{1,3}%$/.test(t)), `no progress percentage in the notification: ${JSON.stringify(await toasts())}`);
   await waitUntil(async () => (await toasts()).some((t) => t.includes(`kleak: ${LARGE_CAPTURE}: `) && /top suspect .*likely-leak/.test(t)), 10_000,
     `the summary notification (seen: ${JSON.stringify(await toasts())})`);
 
   // room for the suspects: the folders section collapsed, the side bar wider
-  const folders = page.locator('.pane', { has: page.locator('.explorer-folders-view') }).locator('.pane-header');
+  const folders = page.locator('.part.sidebar .pane-header[aria-label^="Explorer Section: "]');
+  const outline = page.locator('.part.sidebar .pane-header[aria-label="Outline Section"]');
+  const outlineWas = (await outline.getAttribute('aria-expanded')) === 'true'; // (journey 1 opens it)
   await setExpanded(folders, false);
-  const sidebar = await page.locator('.part.sidebar').boundingBox();
-  const dragSash = async (from, to) => {
-    await page.mouse.move(from, sidebar.y + sidebar.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(to, sidebar.y + sidebar.height / 2, { steps: 5 });
-    await page.mouse.up();
-  };
-  const edge = sidebar.x + sidebar.width;
-  await dragSash(edge - 1, edge + 260);
+  await setExpanded(outline, false);
+  await widenSideBar(wb, 260);
   try {
     // the top suspect's stack is the socketpair path
     const stack = row(/^Stack\s*\d+ frames/).first();
     await stack.click();
     await waitUntil(async () => (await stack.getAttribute('aria-expanded')) === 'true', 5_000, 'the Stack to expand');
-    const frames = await view.locator('.monaco-list-row[aria-level="4"]').allInnerTexts();
-    assert.ok(frames.some((f) => /^(unix_create1|__sys_socketpair)$/.test(f.trim())), `no socketpair frame in the top suspect's stack: ${frames.join(' ← ')}`);
+    let frames = [];
+    await waitUntil(async () => (frames = (await view.locator('.monaco-list-row[aria-level="4"]').allInnerTexts()).map((f) => f.trim()))
+      .some((f) => /^(unix_create1|__sys_socketpair)$/.test(f)), 10_000, 'a socketpair frame (unix_create1 or __sys_socketpair) in the top suspect\'s Stack');
     await row(/^unix_create1$|^__sys_socketpair$/).first().scrollIntoViewIfNeeded();
     await wb.screenshot('journey5-large-file');
   } finally {
-    await dragSash(edge + 259, edge);
+    await widenSideBar(wb, -260);
     await setExpanded(folders, true);
+    await setExpanded(outline, outlineWas);
   }
   console.log(`    (${name}: ${(size / 2 ** 20).toFixed(0)} MB, opened to suspects listed in ${ms} ms; ${topText})`);
 }

@@ -267,6 +267,21 @@ export class Workbench {
   }
 }
 
+/** Drag the sash at the side bar's right edge by `dx` pixels (a wider or narrower side bar). */
+export async function widenSideBar(wb, dx) {
+  const { page } = wb;
+  const bar = await page.locator('.part.sidebar').boundingBox();
+  const edge = bar.x + bar.width;
+  const sashes = await page.locator('.monaco-sash.vertical').evaluateAll((els) => els.map((e) => { const r = e.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height }; }));
+  const sash = sashes.find((s) => Math.abs(s.x - edge) < 6 && s.h > bar.height / 2);
+  assert.ok(sash, `no sash at the side bar's edge (x ${edge}): ${JSON.stringify(sashes)}`);
+  await page.mouse.move(sash.x, sash.y);
+  await page.mouse.down();
+  await page.mouse.move(sash.x + dx, sash.y, { steps: 8 });
+  await page.mouse.up();
+  await waitUntil(async () => Math.abs((await page.locator('.part.sidebar').boundingBox()).width - (bar.width + dx)) < 30, 5_000, `the side bar to be ${bar.width + dx} px wide`);
+}
+
 /** Number of non-transparent pixels of a canvas (0 = nothing painted). */
 export async function paintedPixels(canvas) {
   return canvas.evaluate((c) => {

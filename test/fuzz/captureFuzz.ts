@@ -1,8 +1,8 @@
 // Property-based fuzzing of every registered capture format with mutations of the real
 // fixtures (cut, duplicated, shuffled and dropped lines, random characters, invalid UTF-8, CRLF,
 // NUL, 1 MB lines, deep repetition, everything on one line): no exception escapes, every range
-// stays inside the document. Formats that also read files through the byte path (perf script,
-// ftrace) get every other case as bytes, as a file on disk would reach them.
+// stays inside the document. Every other case is analysed as a file from disk would be (no editor
+// detail: kmemleak's streaming analyzer; the byte path of perf script and ftrace).
 //
 // Each case is cheap so that `npm run fuzz` can run 100,000 per parser: the corpus is split into
 // lines once, the 1 MB lines are slices of two strings built once, mutations copy arrays with
@@ -155,9 +155,9 @@ export function checkView(view: CaptureView, lines: string[]): void {
   for (let i = 0; i < Math.min(lines.length, 200); i++) view.hover({ line: i, character: Math.min(lines[i].length, 8) });
 }
 
-/** The lines a document would hand the analyzer. */
-function analyzeText(format: CaptureFormat, lines: string[]): CaptureView {
-  const a = format.create();
+/** The lines as a document (detail on) or a file from disk (detail off) hands them to the analyzer. */
+function analyzeText(format: CaptureFormat, lines: string[], detail: boolean): CaptureView {
+  const a = format.create({ detail });
   for (const l of lines) a.push(l);
   return a.finish();
 }
@@ -184,8 +184,8 @@ function analyzeBytes(format: CaptureFormat, lines: string[]): { view: CaptureVi
 export interface FuzzResult {
   format: string;
   runs: number;
-  /** Cases that went through the byte path (perf script, ftrace). */
-  byteRuns: number;
+  /** Cases analysed as a file from disk (detail off; the byte path of perf script and ftrace). */
+  diskRuns: number;
   ms: number;
 }
 
@@ -200,7 +200,7 @@ export function fuzzFormat(format: CaptureFormat, runs: number, seed: number): F
   const docs = corpus();
   const names = Object.keys(MUTATIONS);
   const hasBytes = format.create().bytes !== undefined;
-  let byteRuns = 0;
+  let diskRuns = 0;
   const t0 = performance.now();
   fc.assert(
     fc.property(
@@ -219,8 +219,10 @@ export function fuzzFormat(format: CaptureFormat, runs: number, seed: number): F
         for (const m of mutations) lines = MUTATIONS[m](lines, rnd);
         // Only random characters can put a newline inside a line (the corpus is split on them).
         if (mutations.includes('randomBytes')) lines = splitNewlines(lines);
-        if (hasBytes && (s & 1) === 1) {
-          byteRuns++;
+        if ((s & 1) === 0) {
+          checkView(analyzeText(format, lines, true), lines);
+        } else if (hasBytes) {
+          diskRuns++;
           const b = analyzeBytes(format, lines);
           linesOnly = true;
           try {
@@ -229,13 +231,14 @@ export function fuzzFormat(format: CaptureFormat, runs: number, seed: number): F
             linesOnly = false;
           }
         } else {
-          checkView(analyzeText(format, lines), lines);
+          diskRuns++;
+          checkView(analyzeText(format, lines, false), lines);
         }
       },
     ),
     { numRuns: runs, seed },
   );
-  return { format: format.id, runs, byteRuns, ms: performance.now() - t0 };
+  return { format: format.id, runs, diskRuns, ms: performance.now() - t0 };
 }
 
 /** Every registered format (or those named), one after the other. */

@@ -9,7 +9,7 @@ export interface FuzzJob {
   seed: number;
 }
 
-export type FuzzAnswer = { ok: true; format: string; runs: number; byteRuns: number; ms: number; cpuMs: number } | { ok: false; format: string; seed: number; runs: number; error: string };
+export type FuzzAnswer = { ok: true; format: string; runs: number; diskRuns: number; ms: number; cpuMs: number } | { ok: false; format: string; seed: number; runs: number; error: string };
 
 process.on('message', (job: FuzzJob) => {
   const format = formatById(job.format);

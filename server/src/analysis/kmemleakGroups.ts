@@ -5,7 +5,10 @@ import { frameKey, normaliseStack, stackSignature } from './stacks';
 
 export interface BacktraceGroup {
   signature: string;
+  /** The group's objects in capture order: all of them, or the first few (see BacktraceGrouper). */
   objects: KmemleakObject[];
+  /** Objects in the group (may be more than `objects` holds). */
+  count: number;
   bytes: number;
   /** First frame outside the allocator, from the group's first object. */
   suspect?: Frame;
@@ -16,29 +19,49 @@ export interface BacktraceGroup {
 /** Records listed per suspect for navigation. */
 const MAX_SAMPLES = 20;
 
-export function groupByBacktrace(objects: KmemleakObject[]): BacktraceGroup[] {
-  const groups = new Map<string, BacktraceGroup>();
-  for (const obj of objects) {
+/**
+ * Groups objects by backtrace signature as they come. Keeps every object of a group, or only its
+ * first `keep` (a file analysed from disk: memory grows with the distinct backtraces, not with
+ * the objects).
+ */
+export class BacktraceGrouper {
+  private readonly groups = new Map<string, BacktraceGroup>();
+
+  constructor(private readonly keep = Infinity) {}
+
+  add(obj: KmemleakObject): void {
     const n = normaliseStack(obj.frames);
     // Records without a backtrace cannot be compared with anything: each stands alone.
     const sig = obj.frames.length === 0 ? `\u0000missing:${obj.headerLine}` : stackSignature(n);
-    let g = groups.get(sig);
+    let g = this.groups.get(sig);
     if (!g) {
       g = {
         signature: sig,
         objects: [],
+        count: 0,
         bytes: 0,
         suspect: n.suspectIndex >= 0 ? obj.frames[n.suspectIndex] : undefined,
         stack: n.keys,
       };
-      groups.set(sig, g);
+      this.groups.set(sig, g);
     }
-    g.objects.push(obj);
+    if (g.objects.length < this.keep) g.objects.push(obj);
+    g.count++;
     g.bytes += obj.size;
   }
-  return [...groups.values()].sort(
-    (a, b) => b.bytes - a.bytes || b.objects.length - a.objects.length || a.objects[0].headerLine - b.objects[0].headerLine,
-  );
+
+  /** The groups, largest first (bytes, then objects, then the first one in the capture). */
+  result(): BacktraceGroup[] {
+    return [...this.groups.values()].sort(
+      (a, b) => b.bytes - a.bytes || b.count - a.count || a.objects[0].headerLine - b.objects[0].headerLine,
+    );
+  }
+}
+
+export function groupByBacktrace(objects: KmemleakObject[]): BacktraceGroup[] {
+  const grouper = new BacktraceGrouper();
+  for (const obj of objects) grouper.add(obj);
+  return grouper.result();
 }
 
 export function groupSite(g: BacktraceGroup): string {
@@ -48,7 +71,7 @@ export function groupSite(g: BacktraceGroup): string {
 /** kmemleak suspects: every group is a suspected leak; repetition is what makes it likely. */
 export function kmemleakSuspects(groups: BacktraceGroup[]): Suspect[] {
   return groups.map((g, i) => {
-    const n = g.objects.length;
+    const n = g.count;
     const complete = g.objects[0].frames.length > 0;
     const likely = complete && n >= 2;
     return {

@@ -63,8 +63,21 @@ const MAX_EXAMINED = 4096;
 
 type State = 'outside' | 'header' | 'hexdump' | 'backtrace';
 
+export interface KmemleakParserOptions {
+  /**
+   * Called with each object once its record is over, instead of keeping it in the report (a file
+   * analysed from disk: memory does not grow with the objects).
+   */
+  onObject?: (obj: KmemleakObject) => void;
+  /** Keep semantic tokens and hex dump bytes, for an editor (default true). */
+  detail?: boolean;
+}
+
 export class KmemleakParser {
   private readonly objects: KmemleakObject[] = [];
+  private objectCount = 0;
+  private readonly onObject?: (obj: KmemleakObject) => void;
+  private readonly detail: boolean;
   private readonly problems: Problem[] = [];
   private readonly tokens: Token[] = [];
   private readonly announcements: { line: number; count: number }[] = [];
@@ -75,12 +88,17 @@ export class KmemleakParser {
   private foreignOutside = { count: 0, first: -1 };
   private lineNo = 0;
 
+  constructor(options: KmemleakParserOptions = {}) {
+    this.onObject = options.onObject;
+    this.detail = options.detail ?? true;
+  }
+
   /** Feed the next line (without its newline). */
   push(rawLine: string): void {
     const line = this.lineNo++;
     const raw = rawLine.length > MAX_EXAMINED ? rawLine.slice(0, MAX_EXAMINED) : rawLine;
     const p = logPrefixLength(raw);
-    if (p > 0) this.tokens.push({ line, character: 0, length: p, kind: 'prefix' });
+    if (p > 0) this.addTokens({ line, character: 0, length: p, kind: 'prefix' });
     const text = p > 0 ? raw.slice(p) : raw;
 
     const headerAt = text.indexOf('unreferenced object 0x');
@@ -90,12 +108,12 @@ export class KmemleakParser {
     if (announce) {
       this.closeRecord();
       this.announcements.push({ line, count: Number(announce[1]) });
-      this.tokens.push({ line, character: p + announce.index, length: 8, kind: 'keyword' });
+      this.addTokens({ line, character: p + announce.index, length: 8, kind: 'keyword' });
       return;
     }
     if (text.startsWith('BUG: memory leak')) {
       this.closeRecord();
-      this.tokens.push({ line, character: p, length: 16, kind: 'keyword' });
+      this.addTokens({ line, character: p, length: 16, kind: 'keyword' });
       return;
     }
     switch (this.state) {
@@ -114,7 +132,7 @@ export class KmemleakParser {
 
   finish(): KmemleakReport {
     this.closeRecord();
-    if (this.foreignOutside.count > 0 && this.objects.length > 0) {
+    if (this.foreignOutside.count > 0 && this.objectCount > 0) {
       const n = this.foreignOutside.count;
       this.problems.push({
         range: range(this.foreignOutside.first, 0, 0),
@@ -123,7 +141,7 @@ export class KmemleakParser {
         code: 'foreign-lines',
       });
     }
-    if (this.objects.length === 0) {
+    if (this.objectCount === 0) {
       this.problems.push({
         range: range(0, 0, 0),
         severity: 'warning',
@@ -149,9 +167,9 @@ export class KmemleakParser {
     if (!m) return false;
     this.closeRecord();
     const sizeAt = raw.indexOf(m[2], at + 22 + m[1].length);
-    this.tokens.push({ line, character: at, length: 19, kind: 'keyword' });
-    this.tokens.push({ line, character: at + 20, length: m[1].length + 2, kind: 'address' });
-    this.tokens.push({ line, character: sizeAt, length: m[2].length, kind: 'size' });
+    this.addTokens({ line, character: at, length: 19, kind: 'keyword' });
+    this.addTokens({ line, character: at + 20, length: m[1].length + 2, kind: 'address' });
+    this.addTokens({ line, character: sizeAt, length: m[2].length, kind: 'size' });
     this.current = {
       address: m[1].toLowerCase(),
       size: Number(m[2]),
@@ -163,7 +181,8 @@ export class KmemleakParser {
       frames: [],
       complete: false,
     };
-    this.objects.push(this.current);
+    if (!this.onObject) this.objects.push(this.current);
+    this.objectCount++;
     this.state = 'header';
     return true;
   }
@@ -185,9 +204,9 @@ export class KmemleakParser {
       obj.jiffies = Number(m[4]);
       if (m[5] !== undefined) obj.ageSeconds = Number(m[5]);
       const commAt = p + m[1].length + 6;
-      this.tokens.push({ line, character: commAt - 1, length: m[2].length + 2, kind: 'process' });
+      this.addTokens({ line, character: commAt - 1, length: m[2].length + 2, kind: 'process' });
       const pidAt = raw.indexOf(`pid ${m[3]}`, commAt + m[2].length) + 4;
-      this.tokens.push({ line, character: pidAt, length: m[3].length, kind: 'process' });
+      this.addTokens({ line, character: pidAt, length: m[3].length, kind: 'process' });
       extend(obj, line, raw.length);
       return true;
     }
@@ -199,25 +218,27 @@ export class KmemleakParser {
     }
     if ((m = HEX_HEADER.exec(text))) {
       obj.hexDumpDeclared = Number(m[1]);
-      this.tokens.push({ line, character: p + text.indexOf('hex dump'), length: 8, kind: 'keyword' });
+      this.addTokens({ line, character: p + text.indexOf('hex dump'), length: 8, kind: 'keyword' });
       this.state = 'hexdump';
       extend(obj, line, raw.length);
       return true;
     }
     if (this.state === 'hexdump' && (m = HEX_ROW.exec(text))) {
       const start = p + m[1].length;
-      obj.hexDump.push({
-        line,
-        bytes: m[2].split(' ').map((b) => parseInt(b, 16)),
-        range: range(line, start, start + m[2].length),
-      });
-      this.tokens.push({ line, character: start, length: m[2].length, kind: 'number' });
+      if (this.detail) {
+        obj.hexDump.push({
+          line,
+          bytes: m[2].split(' ').map((b) => parseInt(b, 16)),
+          range: range(line, start, start + m[2].length),
+        });
+      }
+      this.addTokens({ line, character: start, length: m[2].length, kind: 'number' });
       extend(obj, line, raw.length);
       return true;
     }
     if ((m = BACKTRACE.exec(text))) {
       if (m[1] !== undefined) obj.crc = m[1].toLowerCase();
-      this.tokens.push({ line, character: p + text.indexOf('backtrace'), length: 9, kind: 'keyword' });
+      this.addTokens({ line, character: p + text.indexOf('backtrace'), length: 9, kind: 'keyword' });
       this.state = 'backtrace';
       obj.complete = true;
       extend(obj, line, raw.length);
@@ -253,7 +274,7 @@ export class KmemleakParser {
     if (wrappedModule && last && !last.module && this.pendingForeign.length === 0) {
       last.module = wrappedModule[1];
       extend(obj, line, raw.length);
-      this.tokens.push({ line, character: raw.indexOf('[', p) + 1, length: wrappedModule[1].length, kind: 'module' });
+      this.addTokens({ line, character: raw.indexOf('[', p) + 1, length: wrappedModule[1].length, kind: 'module' });
       this.wrapped(line, `Module "[${wrappedModule[1]}]" was wrapped onto its own line; joined to the frame above.`);
       return;
     }
@@ -313,10 +334,15 @@ export class KmemleakParser {
         code: 'truncated-record',
       });
     }
+    this.onObject?.(obj);
   }
 
   private frameTokens(f: Frame): void {
-    this.tokens.push(...frameTokens(f));
+    if (this.detail) this.addTokens(...frameTokens(f));
+  }
+
+  private addTokens(...tokens: Token[]): void {
+    if (this.detail) for (const t of tokens) this.tokens.push(t);
   }
 }
 

@@ -2,6 +2,7 @@
 import { CaptureView, FormatId } from '../views/captureView';
 import { KmemleakParser } from './kmemleak';
 import { kmemleakView } from '../views/kmemleakView';
+import { kmemleakFileAnalyzer } from '../views/kmemleakFileView';
 import { PerfScriptParser, isPerfScriptSignature } from './perfScript';
 import { perfScriptView } from '../views/perfScriptView';
 import { FtraceParser, isFtraceSignature } from './ftrace';
@@ -58,7 +59,9 @@ export const FORMATS: CaptureFormat[] = [
     languageId: 'kmemleak',
     label: 'kmemleak report',
     signature: (line) => /unreferenced object 0x[0-9a-fA-F]+ \(size \d+\)|kmemleak: \d+ new suspected memory leak/.test(line),
-    create: () => {
+    create: (options) => {
+      // From disk: objects are grouped and dropped as they come (memory per backtrace, not per object).
+      if (options?.detail === false) return kmemleakFileAnalyzer();
       const parser = new KmemleakParser();
       return { push: (l) => parser.push(l), finish: () => kmemleakView(parser.finish()) };
     },
