@@ -24,7 +24,7 @@ const CASES: [string, string, Record<string, string | number | boolean>, string[
   ['kleak.generateSlabBacktraceStap', 'slab-backtrace-stap', { cache: 'kmalloc-64', interval: 10, top: 20 },
     ['slab-kmalloc-64-backtrace.stp'], 'slab-kmalloc-64-backtrace.stp', '  if (name != "kmalloc-64") return 0'],
   ['kleak.generateBpftraceScript', 'bpftrace', { mode: 'outstanding', by: 'size', size: 1024 },
-    ['kmalloc-1024-outstanding.bt'], 'kmalloc-1024-outstanding.bt', '/args->bytes_alloc == 1024/'],
+    ['kmalloc-1024-outstanding.bt'], 'kmalloc-1024-outstanding.bt', '/args->bytes_alloc == 1024 && comm != "bpftrace"/'],
   ['kleak.generateCaptureScript', 'capture-ftrace-kmem', { events: 'both', filter: 'bytes_alloc == 1024', seconds: 2, stacktrace: true, frees: true, bufferKb: 4096 },
     ['capture-ftrace-kmem.sh'], 'capture-ftrace-kmem.sh', "FILTER='bytes_alloc == 1024'   # ftrace filter on the allocation events ('' = none)"],
 ];

@@ -91,8 +91,10 @@ const serious = (severity: string) => severity === 'error' || severity === 'warn
  * that a format recognises (as the editor and `kleak analyze` detect it), then every line
  * through that format's analyzer. Asserts the format the script promises, records, and no
  * input problem of severity error or warning; prints the others, so that a real one is seen.
+ * `lostLine`: events really lost while tracing (a busy machine) are no problem of kleak's or of
+ * the script's — kleak's lost-events warning is accepted where the capture says so on that line.
  */
-function openInKleak(file: string, format: FormatId): CaptureView {
+function openInKleak(file: string, format: FormatId, lostLine?: RegExp): CaptureView {
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   let detected: ReturnType<typeof detectFormat>;
@@ -105,8 +107,9 @@ function openInKleak(file: string, format: FormatId): CaptureView {
   const name = path.basename(file);
   const problems = view.findings.filter(isInputProblem);
   for (const p of problems.slice(0, 20)) console.log(`# ${name}:${p.range.start.line + 1}: ${p.severity} ${p.code}: ${p.message}`);
+  const real = (p: (typeof problems)[number]) => p.code === 'lost-events' && lostLine !== undefined && lostLine.test(lines[p.range.start.line]);
   assert.deepEqual(
-    problems.filter((p) => serious(p.severity)).map((p) => `${p.range.start.line + 1}: ${p.severity} ${p.code}: ${p.message}`),
+    problems.filter((p) => serious(p.severity) && !real(p)).map((p) => `${p.range.start.line + 1}: ${p.severity} ${p.code}: ${p.message}`),
     [],
     `${name}: kleak finds problems in the capture`,
   );
@@ -115,8 +118,8 @@ function openInKleak(file: string, format: FormatId): CaptureView {
   return view;
 }
 
-/** `kleak analyze --json` on the same captures: exit 0, the same format and records, no serious problem. */
-function cliAgrees(captures: { file: string; view: CaptureView }[]): void {
+/** `kleak analyze --json` on the same captures: exit 0, the same format and records, no serious problem (but real losses). */
+function cliAgrees(captures: { file: string; view: CaptureView }[], lostLine?: RegExp): void {
   assert.ok(fs.existsSync(CLI), `${CLI} is missing: build it with node scripts/build.mjs`);
   const r = spawnSync(process.execPath, [CLI, 'analyze', '--json', ...captures.map((c) => c.file)], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 << 20 });
   assert.equal(r.error, undefined, `kleak analyze: ${r.error}`);
@@ -128,7 +131,8 @@ function cliAgrees(captures: { file: string; view: CaptureView }[]): void {
     assert.equal(rep.file, file);
     assert.equal(rep.format, view.format, file);
     assert.equal(rep.records, view.records, `${file}: records of kleak analyze and of the editor's analysis`);
-    assert.deepEqual(rep.problems.filter((p) => serious(p.severity)), [], file);
+    const lines = lostLine ? fs.readFileSync(file, 'utf8').split('\n') : [];
+    assert.deepEqual(rep.problems.filter((p) => serious(p.severity) && !(lostLine && /lost/.test(p.message) && lostLine.test(lines[p.line - 1]))), [], file);
   });
 }
 
@@ -308,8 +312,10 @@ describe('bpftrace scripts pass bpftrace and run on this kernel', () => {
     filp: () => {
       const fds: number[] = [];
       return {
+        // A few opens per tick: every traced event costs bpftrace a stack lookup, so more only
+        // risks losing events on a busy machine.
         tick: () => {
-          fileChurn();
+          for (let i = 0; i < 3; i++) fs.closeSync(fs.openSync(path.join(tmp, 'churn'), 'w'));
           if (fds.length < 50) fds.push(fs.openSync(path.join(tmp, 'held'), 'w'));
         },
         release: () => fds.forEach((fd) => fs.closeSync(fd)),
@@ -331,6 +337,9 @@ describe('bpftrace scripts pass bpftrace and run on this kernel', () => {
       };
     },
   };
+
+  /** bpftrace's own line in its output when its perf buffer overflowed. */
+  const LOST = /^Lost \d+ events$/;
 
   for (const v of variants.filter((x) => x.mode === 'outstanding')) {
     const byCache = v.by === 'cache';
@@ -359,9 +368,14 @@ describe('bpftrace scripts pass bpftrace and run on this kernel', () => {
       let allocs = 0;
       let frees = 0;
       let early = 0;
+      let lost = 0;
       for (let i = 0; i < lines.length; i++) {
         const l = lines[i];
         if (l === '' || FRAME.test(l)) continue;
+        if (LOST.test(l)) {
+          if (lost++ < 5) console.log(`# ${path.basename(out)}:${i + 1}: ${l} (bpftrace's perf buffer was full: a busy machine)`);
+          continue;
+        }
         const a = ALLOC.exec(l);
         if (a) {
           allocs++;
@@ -380,11 +394,12 @@ describe('bpftrace scripts pass bpftrace and run on this kernel', () => {
       assert.ok(frees > 0, 'no free traced'); // our churn frees what it allocates
       // Frees only of pointers it traced. bpftrace drains each CPU's buffer in turn, so the file is
       // not in time order across CPUs: a free can be printed before its allocation (counted).
-      for (const [ptr, line] of freed) assert.ok(allocated.has(ptr), `free of untraced pointer on line ${line}`);
-      console.log(`# ${path.basename(out)}: ${allocs} allocations, ${frees} frees, ${early} frees printed before their allocation (another CPU's buffer)`);
+      // (Unless events were lost: an allocation among them leaves its free without it.)
+      if (lost === 0) for (const [ptr, line] of freed) assert.ok(allocated.has(ptr), `free of untraced pointer on line ${line}`);
+      console.log(`# ${path.basename(out)}: ${allocs} allocations, ${frees} frees, ${early} frees printed before their allocation (another CPU's buffer), ${lost} "Lost N events" lines`);
 
       // In kleak: a perf script capture, every event a record, suspects with their stacks.
-      const view = openInKleak(out, 'perf-script');
+      const view = openInKleak(out, 'perf-script', LOST);
       assert.equal(view.records, allocs + frees);
       assert.ok(view.suspects.length > 0, 'no suspect');
       for (const s of view.suspects) assert.ok(s.stack.length > 0 && s.stack[0] === s.site, `suspect ${s.site} without its stack`);
@@ -392,7 +407,7 @@ describe('bpftrace scripts pass bpftrace and run on this kernel', () => {
       assert.ok(ours, `no ${site} < … < ${via} suspect among ${view.suspects.map((s) => s.stack.join(' < ')).join('; ')}`);
       assert.ok(ours.stack.length >= 3, `${site}: ${ours.stack.join(' < ')}`);
       console.log(`# ${site}: ${ours.verdict}, ${ours.count} objects: ${ours.stack.slice(0, 6).join(' < ')}`);
-      cliAgrees([{ file: out, view }]);
+      cliAgrees([{ file: out, view }], LOST);
     });
   }
 });
