@@ -175,7 +175,7 @@ export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', 
   // the meminfo series: the stacked Slab = SReclaimable + SUnreclaim (+ VmallocUsed) chart
   await wb.openFile(meminfo);
   await wb.runCommand(label);
-  const mem = await wb.waitForWebview({ title: /Slab Growth: meminfo-series\.txt/ });
+  const mem = await wb.waitForWebview({ title: /Slab Growth: meminfo-series\.txt/, timeout: 60_000 }); // the server may still be starting after the reload
   await mem.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });
   const stacked = mem.locator('canvas#meminfo-chart');
   await waitUntil(async () => (await paintedPixels(stacked)) > 1000, 15_000, 'the stacked Slab chart to be painted');
