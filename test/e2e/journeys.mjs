@@ -351,4 +351,5 @@ export const README_SCREENSHOTS = {
   'journey2-stap-script.png': 'journey-2-stap-script.png',
   'journey3-slab-panel.png': 'journey-3-slab-panel.png',
   'journey5-large-file.png': 'journey-5-large-file.png',
+  'journey4-slub-poison.png': 'journey-4-slub-poison.png',
 };
