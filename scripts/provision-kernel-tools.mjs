@@ -9,10 +9,10 @@
 //   and exits 1. With --check it only reports (exit 1 when something is missing); with --json
 //   it also prints {"missing": [...], "headers": {"version", "dir"}} on a line of its own.
 // Also imported: `ensureKernelTools()` returns the same report object as `kernelTools()`.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aptInstall, installCommand } from './apt.mjs';
 
 const log = (m) => console.log(`[provision-kernel-tools] ${m}`);
 
@@ -89,10 +89,6 @@ export function kernelTools() {
   return { missing, headers: headersBuildDir() };
 }
 
-export function installCommand(pkgs) {
-  return `sudo apt-get update && sudo apt-get install -y ${pkgs.join(' ')}`;
-}
-
 /** Installs what is missing (root only). Throws with the exact command when it cannot. */
 export function ensureKernelTools() {
   const before = kernelTools();
@@ -102,18 +98,7 @@ export function ensureKernelTools() {
       `the scaffolding tests need system packages that are missing: ${before.missing.join(', ')}. Install them with:\n\n    ${installCommand(before.missing)}\n`,
     );
   }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  // Wait for a concurrent apt/dpkg (another provisioning script) instead of failing on its lock.
-  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
-  const t0 = Date.now();
-  log('$ apt-get update -qq');
-  execFileSync('apt-get', [...lock, 'update', '-qq'], { stdio: 'inherit', env });
-  const t1 = Date.now();
-  log(`apt-get update: ${((t1 - t0) / 1000).toFixed(1)} s`);
-  const args = [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...before.missing];
-  log(`$ apt-get ${args.join(' ')}`);
-  execFileSync('apt-get', args, { stdio: 'inherit', env });
-  log(`apt-get install ${before.missing.join(' ')}: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  aptInstall(before.missing, log);
   const after = kernelTools();
   if (after.missing.length) {
     throw new Error(`apt-get ran but these are still missing: ${after.missing.join(', ')}; run: ${installCommand(after.missing)}`);

@@ -9,10 +9,10 @@
 //   Installs what is missing with apt-get when run as root; otherwise prints the exact command and
 //   exits 1. With --check it only reports (exit 1 when something is missing).
 // Also imported: `ensurePrometheus()` returns `{ prometheus, nodeExporter }` (absolute paths).
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aptInstall, installCommand } from './apt.mjs';
 
 const log = (m) => console.log(`[provision-prometheus] ${m}`);
 const POLICY_RC_D = '/usr/sbin/policy-rc.d';
@@ -45,10 +45,6 @@ export function prometheusTools() {
   return { missing, prometheus: which('prometheus'), nodeExporter: which('prometheus-node-exporter') };
 }
 
-export function installCommand(pkgs) {
-  return `sudo apt-get update && sudo apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
-}
-
 /** Installs what is missing (root only). Throws with the exact command when it cannot. */
 export function ensurePrometheus() {
   const before = prometheusTools();
@@ -58,8 +54,6 @@ export function ensurePrometheus() {
       `the fleet-view test needs a real Prometheus and node_exporter: ${before.missing.join(', ')} missing. Install them with:\n\n    ${installCommand(before.missing)}\n`,
     );
   }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
   // Keep the packages' services from starting: the test runs its own instances on free ports.
   let ownPolicy = false;
   if (!fs.existsSync(POLICY_RC_D)) {
@@ -67,15 +61,7 @@ export function ensurePrometheus() {
     ownPolicy = true;
   }
   try {
-    const t0 = Date.now();
-    log('$ apt-get update -qq');
-    execFileSync('apt-get', [...lock, 'update', '-qq'], { stdio: 'inherit', env });
-    const t1 = Date.now();
-    log(`apt-get update: ${((t1 - t0) / 1000).toFixed(1)} s`);
-    const args = [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...before.missing];
-    log(`$ apt-get ${args.join(' ')}`);
-    execFileSync('apt-get', args, { stdio: 'inherit', env });
-    log(`apt-get install ${before.missing.join(' ')}: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    aptInstall(before.missing, log);
   } finally {
     if (ownPolicy) fs.rmSync(POLICY_RC_D, { force: true });
   }

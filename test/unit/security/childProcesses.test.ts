@@ -9,36 +9,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../helpers/fixtures';
+import { code, sources } from '../../helpers/sourceFiles';
 
 /** The only modules that may start a program, and why. */
 const ALLOWED: Record<string, string> = {
   'server/src/analysis/symbolize/toolRunner.ts': 'addr2line, llvm-addr2line and gdb for symbol sources (execFile, no shell)',
 };
 
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true })) {
-    const rel = `${dir}/${e.name}`;
-    if (e.isDirectory()) out.push(...sources(rel));
-    else if (/\.(ts|js|mjs|cjs)$/.test(e.name)) out.push(rel);
-  }
-  return out;
-}
 
 const FILES = [...sources('client/src'), ...sources('server/src')];
 
-/** The source without comments (so that prose about exec( or shell: true does not count). */
-function code(file: string): string {
-  return fs
-    .readFileSync(path.join(REPO_ROOT, file), 'utf8')
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .split('\n')
-    .map((l) => {
-      const c = l.trimStart().startsWith('//') ? l.indexOf('//') : l.indexOf(' // ');
-      return c >= 0 ? l.slice(0, c) : l;
-    })
-    .join('\n');
-}
 
 /** The argument text of each call of `name(` in `src` (balanced parentheses). */
 function calls(src: string, name: RegExp): string[] {

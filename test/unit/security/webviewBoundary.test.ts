@@ -10,29 +10,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../helpers/fixtures';
+import { code, sources } from '../../helpers/sourceFiles';
 
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true })) {
-    const rel = `${dir}/${e.name}`;
-    if (e.isDirectory()) out.push(...sources(rel));
-    else if (/\.(ts|js|mjs)$/.test(e.name)) out.push(rel);
-  }
-  return out;
-}
 
-/** The source without comments. */
-function code(file: string): string {
-  return fs
-    .readFileSync(path.join(REPO_ROOT, file), 'utf8')
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .split('\n')
-    .map((l) => {
-      const c = l.trimStart().startsWith('//') ? l.indexOf('//') : l.indexOf(' // ');
-      return c >= 0 ? l.slice(0, c) : l;
-    })
-    .join('\n');
-}
 
 /** Page builders: the module, the function that makes a page, and how to call it. */
 const PAGE_BUILDERS: { module: string; fn: string; render: (fn: (o: never) => string, nonce: string, cspSource: string) => string }[] = [
