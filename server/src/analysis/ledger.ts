@@ -212,6 +212,9 @@ export interface LedgerResult {
   groups: GroupOutcome[];
 }
 
+/** Unmatched frees remembered for pairing with an allocation printed after them. */
+const MAX_EARLY_FREES = 1 << 16;
+
 export class Ledger {
   private readonly groups: GroupStats[] = [];
   private readonly keys: Record<AddressSpace, PointerTable> = { slab: new PointerTable(), page: new PointerTable(16), percpu: new PointerTable(16) };
@@ -226,6 +229,12 @@ export class Ledger {
   private freeSlots: number[] = [];
   private used = 0;
   private live = 0;
+  /**
+   * Unmatched frees kept for a while, by pointer: a tracer that drains its per-CPU buffers in
+   * turn (bpftrace) can print a free before the allocation it frees. An allocation of the same
+   * pointer with an earlier timestamp pairs with it. Bounded; oldest dropped first.
+   */
+  private readonly earlyFrees: Record<AddressSpace, Map<number, { ts: number; seq: number }>> = { slab: new Map(), page: new Map(), percpu: new Map() };
 
   private t0 = NaN;
   private tLast = NaN;
@@ -298,6 +307,20 @@ export class Ledger {
     const g = this.group(group);
     this.count(g, ts, bytes, requested, line);
     this.t.allocsBySpace[space]++;
+    const early = this.earlyFrees[space].get(key);
+    if (early !== undefined) {
+      this.earlyFrees[space].delete(key);
+      // Freed later in time than allocated, only printed first: a pair, not an unmatched free.
+      if (early.ts > ts) {
+        g.frees++;
+        this.t.frees++;
+        this.t.unmatchedFrees--;
+        this.addDelta(g, ts, 1);
+        this.addDelta(g, early.ts, -1);
+        this.hooks.paired?.(seq, early.seq);
+        return;
+      }
+    }
     const map = this.keys[space];
     const prev = map.get(key);
     if (prev !== undefined) {
@@ -351,6 +374,12 @@ export class Ledger {
     if (slot === undefined) {
       this.t.unmatchedFrees++;
       this.hooks.unmatched?.(seq);
+      if (!Number.isNaN(ts)) {
+        const early = this.earlyFrees[space];
+        early.delete(key);
+        early.set(key, { ts, seq });
+        if (early.size > MAX_EARLY_FREES) early.delete(early.keys().next().value!);
+      }
       return;
     }
     map.delete(key);

@@ -42,6 +42,18 @@ describe('ledger', () => {
     assert.ok(Math.abs(r.groups.find((g) => g.group === 2)!.meanAge) < 1e-12);
   });
 
+  it('pairs a free printed before its allocation when the free is later in time (per-CPU buffers drained in turn)', () => {
+    const paired: [number, number][] = [];
+    const l = new Ledger({ paired: (a, f) => paired.push([a, f]) });
+    l.free('slab', 0x500, 2.0, 0); // CPU 1's buffer first: the free at t=2.0 ...
+    l.alloc(0, 'slab', 0x500, 1.0, 64, 64, 10, 1); // ... of the allocation at t=1.0 on CPU 0
+    l.free('slab', 0x600, 3.0, 2); // freed before the capture: stays unmatched
+    l.alloc(0, 'slab', 0x600, 3.0, 64, 64, 20, 3); // same time: a new object, not its pair
+    const t = l.result().totals;
+    assert.deepEqual(paired, [[1, 0]]);
+    assert.deepEqual([t.allocs, t.frees, t.unmatchedFrees, t.outstanding], [2, 1, 1, 1]);
+  });
+
   it('fits the live count of a steady leak and of churn over a long capture', () => {
     const l = new Ledger();
     let seq = 0;
