@@ -504,6 +504,13 @@ export class TraceCollector {
   }
 
   /** A problem of the input; after PROBLEMS_PER_CODE of a kind, the rest are only counted. */
+  /** The part of a line the parsers examine (its first `max` characters); a longer line is a hint. */
+  examined(rawLine: string, line: number, max: number): string {
+    if (rawLine.length <= max) return rawLine;
+    this.problem('long-line', 'hint', { start: { line, character: 0 }, end: { line, character: 0 } }, `Line of ${rawLine.length} characters: only its first ${max} were examined.`);
+    return rawLine.slice(0, max);
+  }
+
   problem(code: string, severity: Severity, r: Range, message: string, summary?: (n: number) => string): void {
     const c = this.problemCounts.get(code);
     if (!c) this.problemCounts.set(code, { count: 1, first: r.start.line, message: summary ? summary(0) : '' });

@@ -138,10 +138,7 @@ export class FtraceParser {
   push(rawLine: string): void {
     const line = this.lineNo++;
     this.freshStack = false;
-    const text = rawLine.length > MAX_EXAMINED ? rawLine.slice(0, MAX_EXAMINED) : rawLine;
-    if (rawLine.length > MAX_EXAMINED) {
-      this.c.problem('long-line', 'hint', range(line, 0, 0), `Line of ${rawLine.length} characters: only its first ${MAX_EXAMINED} were examined.`);
-    }
+    const text = this.c.examined(rawLine, line, MAX_EXAMINED);
     if (this.inStack) {
       const f = text.includes('=> ') ? parseFtraceFrame(text, line) : undefined;
       if (f) {

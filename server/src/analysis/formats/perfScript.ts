@@ -405,10 +405,7 @@ export class PerfScriptParser {
   push(rawLine: string): void {
     const line = this.lineNo++;
     this.fresh = false;
-    const text = rawLine.length > MAX_EXAMINED ? rawLine.slice(0, MAX_EXAMINED) : rawLine;
-    if (rawLine.length > MAX_EXAMINED) {
-      this.c.problem('long-line', 'hint', range(line, 0, 0), `Line of ${rawLine.length} characters: only its first ${MAX_EXAMINED} were examined.`);
-    }
+    const text = this.c.examined(rawLine, line, MAX_EXAMINED);
     const first = text[0];
     // Frame and wrapped-field lines never hold ": " (event lines always do).
     if (first === undefined || (isSpace(first) && !text.includes(': '))) {
