@@ -20,3 +20,22 @@ export function aptInstall(pkgs, log) {
   execFileSync('apt-get', args, { stdio: 'inherit', env });
   log(`apt-get install ${pkgs.join(' ')}: ${((Date.now() - t1) / 1000).toFixed(1)} s`);
 }
+
+/**
+ * Installs what `check()` reports missing (root only) and checks again. `why` says who needs the
+ * packages, for the message a non-root user gets with the exact command; `around` wraps the
+ * install (e.g. to keep services from starting).
+ */
+export function ensureInstalled(check, why, log, around = (install) => install()) {
+  const before = check();
+  if (!before.missing.length) return before;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`${why}: ${before.missing.join(', ')} missing. Install them with:\n\n    ${installCommand(before.missing)}\n`);
+  }
+  around(() => aptInstall(before.missing, log));
+  const after = check();
+  if (after.missing.length) {
+    throw new Error(`apt-get ran but these are still missing: ${after.missing.join(', ')}; run: ${installCommand(after.missing)}`);
+  }
+  return after;
+}

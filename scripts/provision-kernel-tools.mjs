@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { aptInstall, installCommand } from './apt.mjs';
+import { ensureInstalled, installCommand } from './apt.mjs';
 
 const log = (m) => console.log(`[provision-kernel-tools] ${m}`);
 
@@ -91,19 +91,7 @@ export function kernelTools() {
 
 /** Installs what is missing (root only). Throws with the exact command when it cannot. */
 export function ensureKernelTools() {
-  const before = kernelTools();
-  if (!before.missing.length) return before;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `the scaffolding tests need system packages that are missing: ${before.missing.join(', ')}. Install them with:\n\n    ${installCommand(before.missing)}\n`,
-    );
-  }
-  aptInstall(before.missing, log);
-  const after = kernelTools();
-  if (after.missing.length) {
-    throw new Error(`apt-get ran but these are still missing: ${after.missing.join(', ')}; run: ${installCommand(after.missing)}`);
-  }
-  return after;
+  return ensureInstalled(kernelTools, 'the scaffolding tests need system packages', log);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { aptInstall, installCommand } from './apt.mjs';
+import { ensureInstalled, installCommand } from './apt.mjs';
 
 const log = (m) => console.log(`[provision-prometheus] ${m}`);
 const POLICY_RC_D = '/usr/sbin/policy-rc.d';
@@ -47,29 +47,17 @@ export function prometheusTools() {
 
 /** Installs what is missing (root only). Throws with the exact command when it cannot. */
 export function ensurePrometheus() {
-  const before = prometheusTools();
-  if (!before.missing.length) return before;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `the fleet-view test needs a real Prometheus and node_exporter: ${before.missing.join(', ')} missing. Install them with:\n\n    ${installCommand(before.missing)}\n`,
-    );
-  }
   // Keep the packages' services from starting: the test runs its own instances on free ports.
-  let ownPolicy = false;
-  if (!fs.existsSync(POLICY_RC_D)) {
-    fs.writeFileSync(POLICY_RC_D, '#!/bin/sh\n# kleak provision-prometheus: no service starts during this install\nexit 101\n', { mode: 0o755 });
-    ownPolicy = true;
-  }
-  try {
-    aptInstall(before.missing, log);
-  } finally {
-    if (ownPolicy) fs.rmSync(POLICY_RC_D, { force: true });
-  }
-  const after = prometheusTools();
-  if (after.missing.length) {
-    throw new Error(`apt-get ran but these are still missing: ${after.missing.join(', ')}; run: ${installCommand(after.missing)}`);
-  }
-  return after;
+  const withoutServices = (install) => {
+    const ownPolicy = !fs.existsSync(POLICY_RC_D);
+    if (ownPolicy) fs.writeFileSync(POLICY_RC_D, '#!/bin/sh\n# kleak provision-prometheus: no service starts during this install\nexit 101\n', { mode: 0o755 });
+    try {
+      install();
+    } finally {
+      if (ownPolicy) fs.rmSync(POLICY_RC_D, { force: true });
+    }
+  };
+  return ensureInstalled(prometheusTools, 'the fleet-view test needs a real Prometheus and node_exporter', log, withoutServices);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
