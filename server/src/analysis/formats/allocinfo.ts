@@ -60,20 +60,12 @@ const CONTINUATION = /^([ \t]*)(?:\[([\w-]+)\] ?)?func:([A-Za-z_.$][\w.$]*)/;
 const MAX_EXAMINED = 64 * 1024;
 const UNIT: Record<string, number> = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40, P: 2 ** 50, E: 2 ** 60 };
 
-interface Pending {
-  line: number;
+/** A site line whose `func:` part has not come yet (it may be wrapped onto the next line). */
+type Pending = Pick<AllocSite, 'line' | 'bytes' | 'approximate' | 'bytesRange' | 'calls' | 'callsRange' | 'file' | 'fileLine' | 'module'> & {
   start: number;
-  bytes: number;
-  approximate: boolean;
-  bytesRange: Range;
-  calls: number;
-  callsRange: Range;
-  file: string;
-  fileLine: number;
   fileRange: Range;
-  module?: string;
   moduleRange?: Range;
-}
+};
 
 export class AllocinfoParser {
   private readonly sites: AllocSite[] = [];
