@@ -2,6 +2,7 @@
 // their records end and then dropped, so a capture of millions of objects costs memory for its
 // distinct backtraces only. The view has what a file analysis reports — records, suspects (with
 // their first sample records) and the problems of the input — and nothing an editor needs.
+import { problemFindings } from './viewKit';
 import { KmemleakParser } from '../formats/kmemleak';
 import { BacktraceGrouper, kmemleakSuspects } from '../kmemleakGroups';
 import { CaptureView } from './captureView';
@@ -26,7 +27,7 @@ export function kmemleakFileAnalyzer(): { push(line: string): void; finish(): Ca
       return {
         format: 'kmemleak',
         records,
-        findings: report.problems.map((p) => ({ ...p, related: [] })),
+        findings: problemFindings(report.problems),
         suspects: kmemleakSuspects(grouper.result()),
         outline: [],
         folds: [],

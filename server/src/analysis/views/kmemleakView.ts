@@ -1,5 +1,6 @@
 // Builds the capture view of a kmemleak report: one warning per leaked object, a summary,
 // backtrace groups in the outline, hovers on frames, sizes and hex dumps.
+import { MAX_RELATED, inside, problemFindings } from './viewKit';
 import { Frame, Position, Range, range } from '../model';
 import { KmemleakObject, KmemleakReport } from '../formats/kmemleak';
 import { BacktraceGroup, groupByBacktrace, groupSite, kmemleakSuspects } from '../kmemleakGroups';
@@ -8,9 +9,6 @@ import { frameKey } from '../stacks';
 import { formatBytes, plural } from '../units';
 import { dominantPoison } from '../poison';
 import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem, RelatedLocation } from './captureView';
-
-/** Related-information entries per diagnostic: enough to navigate, not a wall. */
-const MAX_RELATED = 20;
 
 type LineInfo =
   | { kind: 'header'; obj: KmemleakObject }
@@ -35,7 +33,7 @@ export function kmemleakView(report: KmemleakReport): CaptureView {
     }));
     for (const o of g.objects) findings.push(objectFinding(o, g, firstMembers));
   }
-  for (const p of report.problems) findings.push({ ...p, related: [] });
+  findings.push(...problemFindings(report.problems));
 
   return {
     format: 'kmemleak',
@@ -169,10 +167,6 @@ function groupLens(g: BacktraceGroup): Lens {
     title: `${plural(g.objects.length, 'object')} · ${formatBytes(g.bytes)} · same backtrace`,
     locations: g.objects.map((o) => o.headerRange),
   };
-}
-
-function inside(r: Range, pos: Position): boolean {
-  return pos.line === r.start.line && pos.character >= r.start.character && pos.character <= r.end.character;
 }
 
 function lineInfo(o: KmemleakObject, line: number): LineInfo | undefined {

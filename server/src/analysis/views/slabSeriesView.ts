@@ -18,7 +18,7 @@ import {
 } from '../slabGrowth';
 import { formatBytes, plural } from '../units';
 import { CaptureView, Finding, FormatId, Lens, OutlineItem } from './captureView';
-import { HoverIndex, MAX_RELATED, md } from './viewKit';
+import { HoverIndex, MAX_RELATED, md, problemFindings } from './viewKit';
 
 export const SHOW_SLAB_GROWTH = 'kleak.showSlabGrowth';
 
@@ -54,7 +54,7 @@ export function slabSeriesView(series: SnapshotSeries, format: FormatId): Captur
   const growing = report.caches.filter((c) => c.verdict !== 'stable');
   for (const c of growing.slice(0, MAX_GROWTH_FINDINGS)) findings.push(cacheFinding(c, report));
   for (const f of meminfoFindings(report)) findings.push(f);
-  for (const p of series.problems) findings.push({ ...p, related: [] });
+  findings.push(...problemFindings(series.problems));
 
   // Hovers (cache rows, meminfo fields, buddyinfo zones, timestamps), indexed on the first hover:
   // the CLI never asks.

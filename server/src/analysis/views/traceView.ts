@@ -9,7 +9,7 @@ import { EventInfo, TraceCapture } from '../traceEvents';
 import { baseSymbol } from '../symbols';
 import { formatBytes, plural } from '../units';
 import { CaptureView, Finding, FormatId, FrameOccurrence, Lens, OutlineItem, RelatedLocation } from './captureView';
-import { MAX_RELATED, inside, md } from './viewKit';
+import { MAX_RELATED, inside, md, problemFindings } from './viewKit';
 
 /** Suspects listed (the rest are counted in the summary). */
 export const MAX_SUSPECTS = 1000;
@@ -89,7 +89,7 @@ export function traceView(capture: TraceCapture, options: TraceViewOptions): Cap
   if (capture.facts.events > 0 || capture.ledger.totals.allocs > 0) findings.push(summaryFinding(capture, ranked, totals, options, rangeOf));
   const noted = listed.slice(0, MAX_SUSPECT_FINDINGS);
   for (const r of noted) findings.push(suspectFinding(r, rangeOf, suspectFrameAt));
-  for (const p of capture.problems) findings.push({ ...p, related: [] });
+  findings.push(...problemFindings(capture.problems));
 
   const suspects: Suspect[] = listed.map((r) => ({
     rank: r.rank,
