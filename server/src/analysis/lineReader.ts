@@ -24,13 +24,8 @@ function looksBinary(head: Buffer): boolean {
   return bad > head.length * 0.1;
 }
 
-export async function* readLines(
-  chunks: AsyncIterable<Buffer>,
-  stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false },
-): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  let partial = '';
-  let overflow = false;
+/** The chunks, counted in `stats`; none at all when the head of the input is binary. */
+async function* checkedChunks(chunks: AsyncIterable<Buffer>, stats: LineStats): AsyncGenerator<Buffer> {
   let first = true;
   for await (const chunk of chunks) {
     if (first) {
@@ -39,6 +34,18 @@ export async function* readLines(
       if (stats.binary) return;
     }
     stats.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+export async function* readLines(
+  chunks: AsyncIterable<Buffer>,
+  stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false },
+): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  let overflow = false;
+  for await (const chunk of checkedChunks(chunks, stats)) {
     let text = decoder.write(chunk);
     let start = 0;
     for (;;) {
@@ -101,7 +108,6 @@ export interface ByteLineSink {
 export async function feedByteLines(chunks: AsyncIterable<Buffer>, stats: LineStats, sink: ByteLineSink): Promise<void> {
   let carry: Buffer | undefined;
   let overflow = false;
-  let first = true;
   const emit = (buf: Buffer, start: number, end: number, next: number, limit: number): number => {
     let e = end;
     if (e > start && buf[e - 1] === 13) e--;
@@ -114,13 +120,7 @@ export async function feedByteLines(chunks: AsyncIterable<Buffer>, stats: LineSt
     }
     return next;
   };
-  for await (const chunk of chunks) {
-    if (first) {
-      first = false;
-      stats.binary = looksBinary(chunk.subarray(0, 8192));
-      if (stats.binary) return;
-    }
-    stats.bytes += chunk.length;
+  for await (const chunk of checkedChunks(chunks, stats)) {
     let pos = 0;
     if (carry !== undefined) {
       const nl = chunk.indexOf(10);
