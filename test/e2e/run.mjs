@@ -43,8 +43,9 @@ export async function runUiTests({ vsix = defaultVsix(), grep } = {}) {
         console.log(`  ✔ ${name} (${Date.now() - t} ms)`);
       } catch (e) {
         const shot = await wb.screenshot(`FAILED-${name.replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
+        const state = await wb.describe().catch((err) => `(the workbench could not be described: ${err.message})`);
         results.push({ title: name, state: 'failed', ms: Date.now() - t, error: e.stack ?? String(e) });
-        console.log(`  ✘ ${name} (${Date.now() - t} ms)\n${indent(e.stack ?? String(e))}${shot ? `\n    screenshot: ${path.relative(ROOT, shot)}` : ''}`);
+        console.log(`  ✘ ${name} (${Date.now() - t} ms)\n${indent(e.stack ?? String(e))}\n${indent(state, 40)}${shot ? `\n    screenshot: ${path.relative(ROOT, shot)}` : ''}`);
       }
       mark = wb.mark();
     }
@@ -56,7 +57,7 @@ export async function runUiTests({ vsix = defaultVsix(), grep } = {}) {
   return { passed, failed: results.length - passed, results, seconds: (Date.now() - t0) / 1000 };
 }
 
-const indent = (s) => s.split('\n').slice(0, 12).map((l) => `    ${l}`).join('\n');
+const indent = (s, lines = 12) => s.split('\n').slice(0, lines).map((l) => `    ${l}`).join('\n');
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const arg = (flag) => { const i = process.argv.indexOf(flag); return i > 0 ? process.argv[i + 1] : undefined; };

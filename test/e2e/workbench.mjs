@@ -115,6 +115,33 @@ export class Workbench {
     assert.deepEqual(v, [], `requests that tried to leave 127.0.0.1 (aborted):\n${v.join('\n')}`);
   }
 
+  /**
+   * Reload the window as a user does, once the open editors are saved. In the browser VS Code
+   * saves the workbench state to IndexedDB when idle every 5 s; the save it tries on unload may
+   * not finish, and then no editor comes back after the reload.
+   */
+  async reloadWindow() {
+    await this.page.waitForTimeout(7_000);
+    await this.runCommand('Developer: Reload Window');
+  }
+
+  /**
+   * What the workbench shows, for a failure report that CI prints (its screenshots stay on the CI
+   * machine): the tabs of each group (* = active), notification toasts and the quick input.
+   */
+  async describe() {
+    return this.page.evaluate(() => {
+      const text = (e) => (e?.textContent ?? '').replace(/\s+/g, ' ').trim();
+      const groups = [...document.querySelectorAll('.editor-group-container')].map((g, i) =>
+        `group ${i + 1}${g.classList.contains('active') ? ' (active)' : ''}: ` +
+        [...g.querySelectorAll('.tabs-container .tab')].map((t) => `${t.classList.contains('active') ? '*' : ''}${t.getAttribute('aria-label') ?? text(t)}`).join(' | '));
+      const toasts = [...document.querySelectorAll('.notifications-toasts .notification-list-item')].map((n) => `notification: ${text(n)}`);
+      const quick = document.querySelector('.quick-input-widget');
+      const input = quick && getComputedStyle(quick).display !== 'none' ? [`quick input: ${text(quick.querySelector('.quick-input-title'))} [${quick.querySelector('input')?.value ?? ''}]`] : [];
+      return [...groups, ...toasts, ...input].join('\n');
+    });
+  }
+
   /** Save a screenshot to test-results/e2e/<name>.png (whole page, or one element). */
   async screenshot(name, locator) {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
