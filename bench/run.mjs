@@ -14,6 +14,7 @@
 // Usage: node bench/run.mjs [--runs 3] [--seconds 10] [--json]   (builds dist/ first if needed)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
@@ -112,7 +113,7 @@ const NEWLINES = `let n=0;const fs=require('fs');(async()=>{for await(const c of
 
 async function measure(file) {
   const awk = spawnSync('sh', ['-c', 'readlink -f "$(command -v awk)"'], { encoding: 'utf8' }).stdout.trim();
-  const runs = { kleak: [], awk: [], newlines: [] };
+  const runs = { kleak: [], kleak1: [], awk: [], newlines: [] };
   let rss = 0;
   let report;
   // Warm the page cache: every tool then reads from memory, as in a second look at a capture.
@@ -122,11 +123,13 @@ async function measure(file) {
     runs.awk.push((await timed('awk', ['-f', path.join(root, 'bench', 'awk-baseline.awk'), file])).seconds);
     const k = await timed(process.execPath, ['--require', path.join(root, 'bench', 'rss.cjs'), CLI, 'analyze', '--json', '--top', '5', file]);
     runs.kleak.push(k.seconds);
+    // The same on one thread (--jobs 1), for comparison: what a one-core machine gets.
+    runs.kleak1.push((await timed(process.execPath, [CLI, 'analyze', '--json', '--top', '5', '--jobs', '1', file])).seconds);
     rss = Math.max(rss, Number(/KLEAK_BENCH_MAXRSS_KB (\d+)/.exec(k.err)?.[1] ?? 0));
     report = JSON.parse(k.out)[0];
   }
   const best = (xs) => Math.min(...xs);
-  return { runs, best: { kleak: best(runs.kleak), awk: best(runs.awk), newlines: best(runs.newlines) }, rssMB: rss / 1024, report, awk };
+  return { runs, best: { kleak: best(runs.kleak), kleak1: best(runs.kleak1), awk: best(runs.awk), newlines: best(runs.newlines) }, rssMB: rss / 1024, report, awk };
 }
 
 // ---- accuracy ---------------------------------------------------------------------------------
@@ -203,7 +206,8 @@ if (JSON_OUT) {
   log(`# ${m.report.records} events; top suspect ${m.report.suspects[0]?.verdict} ${m.report.suspects[0]?.site}; machine: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} load, node ${process.version}, awk = ${m.awk}`);
   log(`# best of ${RUNS} runs each (page cache warm)`);
   log('');
-  log(`  kleak analyze          ${f(m.best.kleak)}   peak RSS ${m.rssMB.toFixed(0)} MB`);
+  log(`  kleak analyze          ${f(m.best.kleak)}   peak RSS ${m.rssMB.toFixed(0)} MB   (${m.report.parts ? `${m.report.parts} parts read by ${Math.min(os.availableParallelism(), 4)} threads` : 'one thread'}; ${os.availableParallelism()} cores)`);
+  log(`  kleak analyze --jobs 1 ${f(m.best.kleak1)}   (one thread, for comparison)`);
   log(`  awk baseline           ${f(m.best.awk)}`);
   log(`  node newline count     ${f(m.best.newlines)}`);
   log('');
@@ -214,7 +218,7 @@ if (JSON_OUT) {
   log('# accuracy on ../shared/captures/generated');
   for (const l of acc.lines) log(`  ${l.pass ? 'PASS' : 'FAIL'}  ${l.name}: ${l.text}`);
   log('');
-  log(`  all runs (s): kleak ${m.runs.kleak.map((x) => x.toFixed(2)).join(' ')} | awk ${m.runs.awk.map((x) => x.toFixed(2)).join(' ')} | newlines ${m.runs.newlines.map((x) => x.toFixed(2)).join(' ')}`);
+  log(`  all runs (s): kleak ${m.runs.kleak.map((x) => x.toFixed(2)).join(' ')} | --jobs 1 ${m.runs.kleak1.map((x) => x.toFixed(2)).join(' ')} | awk ${m.runs.awk.map((x) => x.toFixed(2)).join(' ')} | newlines ${m.runs.newlines.map((x) => x.toFixed(2)).join(' ')}`);
 }
 // The other benchmarks of the suite, each printing its own figures.
 let others = true;

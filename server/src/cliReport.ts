@@ -15,6 +15,8 @@ export interface JsonFileReport {
   suspects: JsonSuspect[];
   /** Present only when the file could not be analysed. */
   error?: string;
+  /** Present only when worker threads read the file in this many parts (--jobs). */
+  parts?: number;
 }
 
 

@@ -6,13 +6,14 @@ import { CaptureFormat, FORMATS, detectFormat, formatById } from './formats/regi
 import { CaptureView } from './views/captureView';
 import { LineStats, MAX_LINE_CHARS, feedByteLines, readLines } from './lineReader';
 import { analyzeSnapshotFolder } from './snapshotFolder';
+import { ParallelOptions, readInParallel } from './parallelCapture';
 
 /** How much of the head of a file may be read to recognise its format. */
 export const DETECT_MAX_LINES = 5000;
 export const DETECT_MAX_BYTES = 4 * 1024 * 1024;
 
 export type CaptureFileResult =
-  | { ok: true; format: CaptureFormat; view: CaptureView; stats: LineStats }
+  | { ok: true; format: CaptureFormat; view: CaptureView; stats: LineStats; /** Parts read by worker threads, when it was read so. */ parts?: number }
   | { ok: false; reason: string };
 
 export interface AnalyzeFileOptions {
@@ -24,6 +25,8 @@ export interface AnalyzeFileOptions {
   /** Time window for timestamped traces (seconds, the capture's own timestamps). */
   since?: number;
   until?: number;
+  /** Read large uncompressed captures with worker threads (see parallelCapture); one thread without. */
+  parallel?: ParallelOptions;
 }
 
 /** Reports progress by the bytes read from disk (for .gz: compressed bytes), about every 1%. */
@@ -91,7 +94,18 @@ export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptio
         return { ok: false, reason: `unknown format${longLine}: no line of the head of the file looks like a ${known()}` };
       }
     }
-    const analyzer = format.create({ since: options.since, until: options.until, detail: false });
+    let analyzer = format.create({ since: options.since, until: options.until, detail: false });
+    if (options.parallel && analyzer.absorbPart && !path.endsWith('.gz')) {
+      stream.destroy();
+      const data = { path, format: format.id, since: options.since, until: options.until };
+      const run = await readInParallel(path, size, analyzer, data, options.parallel, options.signal, options.onProgress);
+      if (run) {
+        if (run.stats.binary) return { ok: false, reason: 'binary file, not a text capture' };
+        return { ok: true, format, view: analyzer.finish(), stats: run.stats, parts: run.parts };
+      }
+      // Not cut into parts after all (no blank lines to cut at, a perf report section): one thread.
+      analyzer = format.create({ since: options.since, until: options.until, detail: false });
+    }
     if (analyzer.bytes) {
       // The byte path reads the file again from its start, without decoding what it recognises.
       stream.destroy();

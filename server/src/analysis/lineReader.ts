@@ -25,8 +25,8 @@ function looksBinary(head: Buffer): boolean {
 }
 
 /** The chunks, counted in `stats`; none at all when the head of the input is binary. */
-async function* checkedChunks(chunks: AsyncIterable<Buffer>, stats: LineStats): AsyncGenerator<Buffer> {
-  let first = true;
+async function* checkedChunks(chunks: AsyncIterable<Buffer>, stats: LineStats, checkBinary = true): AsyncGenerator<Buffer> {
+  let first = checkBinary;
   for await (const chunk of chunks) {
     if (first) {
       first = false;
@@ -105,7 +105,7 @@ export interface ByteLineSink {
  * Feeds a byte stream to a sink line by line without decoding it, with the same limits as
  * readLines: binary input is refused, lines are cut at MAX_LINE_CHARS bytes, CRs dropped.
  */
-export async function feedByteLines(chunks: AsyncIterable<Buffer>, stats: LineStats, sink: ByteLineSink): Promise<void> {
+export async function feedByteLines(chunks: AsyncIterable<Buffer>, stats: LineStats, sink: ByteLineSink, options: { checkBinary?: boolean } = {}): Promise<void> {
   let carry: Buffer | undefined;
   let overflow = false;
   const emit = (buf: Buffer, start: number, end: number, next: number, limit: number): number => {
@@ -120,7 +120,7 @@ export async function feedByteLines(chunks: AsyncIterable<Buffer>, stats: LineSt
     }
     return next;
   };
-  for await (const chunk of checkedChunks(chunks, stats)) {
+  for await (const chunk of checkedChunks(chunks, stats, options.checkBinary !== false)) {
     let pos = 0;
     if (carry !== undefined) {
       const nl = chunk.indexOf(10);

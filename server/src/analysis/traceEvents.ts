@@ -5,6 +5,7 @@
 import { Frame, Problem, Range, Severity, Token, TokenKind, range } from './model';
 import { AddressSpace, Ledger, LedgerResult } from './ledger';
 import { suspectKeyIndex } from './stacks';
+import { EventRecorder, RecordedEvents, replay } from './eventRecording';
 import { baseSymbol } from './symbols';
 
 export type EventRole = 'alloc' | 'free' | 'other';
@@ -256,6 +257,27 @@ export class StackTable {
     return this.make(keys, fromCallSite);
   }
 
+  /**
+   * The group of another table's group (a part of the capture read by another thread): the same
+   * normalised stack gives the same group. Groups that table folded stay folded by suspect.
+   */
+  adopt(g: StackGroup): number {
+    let signature = g.folded ? `folded\n${g.stack[0]}` : (g.fromCallSite ? 'site\n' : 'stack\n') + g.stack.join('\n');
+    let id = this.bySignature.get(signature);
+    if (id !== undefined) return id;
+    let folded = g.folded;
+    if (!folded && this.groups.length >= MAX_GROUPS) {
+      signature = `folded\n${g.stack[0]}`;
+      id = this.bySignature.get(signature);
+      if (id !== undefined) return id;
+      folded = true;
+    }
+    id = this.groups.length;
+    this.groups.push({ id, stack: folded ? [g.stack[0]] : g.stack, stripped: g.stripped, fromCallSite: g.fromCallSite, folded, otherCaches: false });
+    this.bySignature.set(signature, id);
+    return id;
+  }
+
   private make(keys: readonly string[], fromCallSite: boolean): number {
     const s = keys.length > 0 ? suspectKeyIndex(keys) : -1;
     const stack = s >= 0 ? keys.slice(s) : ['(unknown)'];
@@ -437,32 +459,59 @@ export interface TraceCapture {
   detail: boolean;
 }
 
+interface ProblemCount {
+  count: number;
+  first: number;
+  more?: string;
+}
+
+/** Attributes of a group that its events fill in (first seen wins, otherCaches once two differ). */
+type GroupAttributes = Pick<StackGroup, 'id' | 'event' | 'callSite' | 'cache' | 'otherCaches'>;
+
+/**
+ * What a recording collector gathered over one part of a capture, for the collector of the
+ * whole capture (`absorb`, in file order). Plain data: it crosses threads. Lines count from the
+ * part's first line.
+ */
+export interface CollectedPart {
+  facts: Omit<TraceFacts, 'lines' | 'window'>;
+  problems: Problem[];
+  counts: [string, ProblemCount][];
+  /** Groups first seen in this part; their ids continue those of the recorder's earlier parts. */
+  groups: StackGroup[];
+  /** Attributes of the recorder's earlier groups that this part changed. */
+  changed: GroupAttributes[];
+  events: RecordedEvents;
+}
+
+function emptyFacts(): TraceFacts {
+  return { lines: 0, events: 0, inWindow: 0, outsideWindow: 0, otherEvents: 0, withChain: 0, withoutChain: 0, lostEvents: 0, lostAt: [], aggregated: false };
+}
+
 export class TraceCollector {
   readonly detail: boolean;
   readonly stacks = new StackTable();
   private readonly ledger: Ledger;
-  private readonly problems: Problem[] = [];
-  private readonly problemCounts = new Map<string, { count: number; first: number; message: string }>();
+  private problems: Problem[] = [];
+  private problemCounts = new Map<string, ProblemCount>();
   readonly tokens: Token[] = [];
   readonly frames: { frame: Frame; group: number; suspect: boolean }[] = [];
   readonly folds: { startLine: number; endLine: number }[] = [];
   private readonly events: EventInfo[] = [];
   private seq = 0;
-  readonly facts: TraceFacts = {
-    lines: 0,
-    events: 0,
-    inWindow: 0,
-    outsideWindow: 0,
-    otherEvents: 0,
-    withChain: 0,
-    withoutChain: 0,
-    lostEvents: 0,
-    lostAt: [],
-    aggregated: false,
-  };
+  facts: TraceFacts = emptyFacts();
+  /** Recording mode (a part of the capture read by a worker): ledger calls are recorded instead. */
+  private readonly recorder: EventRecorder | undefined;
+  /** Recording mode: groups of earlier parts whose attributes changed, and where this part's groups start. */
+  private readonly changed = new Set<number>();
+  private partGroups = 0;
 
-  constructor(private readonly options: TraceOptions = {}) {
-    this.detail = options.detail !== false;
+  constructor(
+    private readonly options: TraceOptions = {},
+    recording = false,
+  ) {
+    this.detail = options.detail !== false && !recording;
+    if (recording) this.recorder = new EventRecorder();
     if (options.since !== undefined || options.until !== undefined) this.facts.window = { since: options.since, until: options.until };
     this.ledger = new Ledger(
       this.detail
@@ -511,12 +560,12 @@ export class TraceCollector {
     return rawLine.slice(0, max);
   }
 
-  problem(code: string, severity: Severity, r: Range, message: string, summary?: (n: number) => string): void {
+  /** `more`: what the summary says after the number of problems not kept (`12 more lines are …`). */
+  problem(code: string, severity: Severity, r: Range, message: string, more?: string): void {
     const c = this.problemCounts.get(code);
-    if (!c) this.problemCounts.set(code, { count: 1, first: r.start.line, message: summary ? summary(0) : '' });
+    if (!c) this.problemCounts.set(code, { count: 1, first: r.start.line, more });
     else c.count++;
     if (!c || c.count <= PROBLEMS_PER_CODE) this.problems.push({ range: r, severity, message, code });
-    else if (summary) c.message = summary(c.count - PROBLEMS_PER_CODE);
   }
 
   /** `CPU:1 [LOST 124 EVENTS]`, `PERF_RECORD_LOST lost 4`, `# Total Lost Samples: 2549`. */
@@ -558,12 +607,26 @@ export class TraceCollector {
     const group = e.kind.role === 'alloc' ? this.groupOf(e) : -1;
     if (group >= 0) {
       const g = this.stacks.groups[group];
-      if (g.event === undefined) g.event = e.name;
-      if (g.callSite === undefined && e.callSite !== undefined) g.callSite = e.callSite;
-      if (e.cache !== undefined) {
-        if (g.cache === undefined) g.cache = e.cache;
-        else if (g.cache !== e.cache) g.otherCaches = true;
+      let changed = false;
+      if (g.event === undefined) {
+        g.event = e.name;
+        changed = true;
       }
+      if (g.callSite === undefined && e.callSite !== undefined) {
+        g.callSite = e.callSite;
+        changed = true;
+      }
+      if (e.cache !== undefined) {
+        if (g.cache === undefined) {
+          g.cache = e.cache;
+          changed = true;
+        } else if (g.cache !== e.cache && !g.otherCaches) {
+          g.otherCaches = true;
+          changed = true;
+        }
+      }
+      // Recording: a group of an earlier part changed; the whole capture's collector must know.
+      if (changed && this.recorder && group < this.partGroups) this.changed.add(group);
     }
     const seq = this.seq++;
     if (this.detail && seq < DETAIL_EVENTS && e.kind.role !== 'other') {
@@ -590,11 +653,12 @@ export class TraceCollector {
         stackLines: e.stackLines,
       });
     }
+    const sink = this.recorder ?? this.ledger;
     if (e.kind.role === 'alloc') {
-      if (e.ptr === undefined || e.ptr === null) this.ledger.allocUnpaired(group, e.ts, e.bytes, e.requested, e.line);
-      else this.ledger.alloc(group, e.kind.space, e.ptr, e.ts, e.bytes, e.requested, e.line, seq);
+      if (e.ptr === undefined || e.ptr === null) sink.allocUnpaired(group, e.ts, e.bytes, e.requested, e.line);
+      else sink.alloc(group, e.kind.space, e.ptr, e.ts, e.bytes, e.requested, e.line, seq);
     } else if (e.kind.role === 'free') {
-      this.ledger.free(e.kind.space, e.ptr === null ? undefined : e.ptr, e.ts, seq);
+      sink.free(e.kind.space, e.ptr === null ? undefined : e.ptr, e.ts, seq);
       if (e.ptr === undefined) {
         this.problem('free-without-pointer', 'hint', range(e.line, e.headerStart, e.headerEnd), `This ${e.name} event prints no pointer: it cannot be paired with an allocation.`);
       }
@@ -602,11 +666,82 @@ export class TraceCollector {
     return group;
   }
 
+  /** Recording mode: what was gathered since the last call, as plain data; starts the next part afresh. */
+  takePart(): CollectedPart {
+    const groups = this.stacks.groups.slice(this.partGroups);
+    const changed = [...this.changed].map((id) => {
+      const g = this.stacks.groups[id];
+      return { id, event: g.event, callSite: g.callSite, cache: g.cache, otherCaches: g.otherCaches };
+    });
+    const { lines: _lines, window: _window, ...facts } = this.facts;
+    const part: CollectedPart = { facts, problems: this.problems, counts: [...this.problemCounts], groups, changed, events: this.recorder?.take() ?? new EventRecorder().take() };
+    this.partGroups = this.stacks.groups.length;
+    this.changed.clear();
+    this.problems = [];
+    this.problemCounts = new Map();
+    this.facts = { ...emptyFacts(), aggregated: this.facts.aggregated, window: this.facts.window };
+    return part;
+  }
+
+  /**
+   * Take in a part of the capture that another collector recorded (`takePart`), in file order:
+   * its groups (mapped to this one's through `groupOf`, which this extends), its events replayed
+   * into this ledger, its facts and problems — lines shifted by `lineOffset`.
+   */
+  absorb(part: CollectedPart, lineOffset: number, groupOf: number[]): void {
+    for (const g of part.groups) {
+      const id = this.stacks.adopt(g);
+      groupOf[g.id] = id;
+      this.mergeAttributes(id, g);
+    }
+    for (const a of part.changed) this.mergeAttributes(groupOf[a.id], a);
+    replay(part.events, this.ledger, groupOf, lineOffset, this.seq);
+    this.seq += part.events.count;
+    const f = this.facts;
+    const p = part.facts;
+    f.events += p.events;
+    f.inWindow += p.inWindow;
+    f.outsideWindow += p.outsideWindow;
+    f.otherEvents += p.otherEvents;
+    f.withChain += p.withChain;
+    f.withoutChain += p.withoutChain;
+    f.lostEvents += p.lostEvents;
+    for (const l of p.lostAt) if (f.lostAt.length < PROBLEMS_PER_CODE) f.lostAt.push(l + lineOffset);
+    f.aggregated ||= p.aggregated;
+    const shift = (r: Range): Range => ({ start: { line: r.start.line + lineOffset, character: r.start.character }, end: { line: r.end.line + lineOffset, character: r.end.character } });
+    const kept = new Map<string, number>();
+    for (const pr of part.problems) {
+      const code = pr.code ?? '';
+      kept.set(code, (kept.get(code) ?? 0) + 1);
+      const more = part.counts.find(([c]) => c === code)?.[1].more;
+      this.problem(code, pr.severity, shift(pr.range), pr.message, more);
+    }
+    // Problems the part only counted (beyond its own cap) count here too.
+    for (const [code, c] of part.counts) {
+      const rest = c.count - (kept.get(code) ?? 0);
+      if (rest <= 0) continue;
+      const mine = this.problemCounts.get(code);
+      if (mine) mine.count += rest;
+      else this.problemCounts.set(code, { count: rest, first: c.first + lineOffset, more: c.more });
+    }
+  }
+
+  private mergeAttributes(id: number, a: GroupAttributes): void {
+    const g = this.stacks.groups[id];
+    if (g.event === undefined) g.event = a.event;
+    if (g.callSite === undefined) g.callSite = a.callSite;
+    if (a.cache !== undefined) {
+      if (g.cache === undefined) g.cache = a.cache;
+      else if (g.cache !== a.cache) g.otherCaches = true;
+    }
+    if (a.otherCaches) g.otherCaches = true;
+  }
+
   finish(lines: number): TraceCapture {
     this.facts.lines = lines;
     for (const [code, c] of this.problemCounts) {
-      if (c.count > PROBLEMS_PER_CODE && c.message) {
-        this.problems.push({ range: range(c.first, 0, 0), severity: 'information', message: c.message, code: `${code}-more` });
+      if (c.count > PROBLEMS_PER_CODE && c.more) {
+        this.problems.push({ range: range(c.first, 0, 0), severity: 'information', message: `${c.count - PROBLEMS_PER_CODE} ${c.more}`, code: `${code}-more` });
       }
     }
     const ledger = this.ledger.result();
@@ -677,6 +812,13 @@ const utf8Slice: ((this: Buffer, start: number, end: number) => string) | undefi
 /** Decode `buf[start, end)` as UTF-8 (Buffer's own slice method when there is one: it skips toString's argument handling). */
 export function decodeUtf8(buf: Buffer, start: number, end: number): string {
   return utf8Slice ? utf8Slice.call(buf, start, end) : buf.toString('utf8', start, end);
+}
+
+const latin1Slice: ((this: Buffer, start: number, end: number) => string) | undefined = (Buffer.prototype as unknown as { latin1Slice?: (s: number, e: number) => string }).latin1Slice;
+
+/** Decode `buf[start, end)` byte by byte (ASCII text: faster than UTF-8, the same string). */
+export function decodeLatin1(buf: Buffer, start: number, end: number): string {
+  return latin1Slice ? latin1Slice.call(buf, start, end) : buf.toString('latin1', start, end);
 }
 
 /** Page size assumed for mm_page_alloc/free sizes (PAGE_SIZE << order). */

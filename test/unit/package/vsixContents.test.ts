@@ -13,11 +13,11 @@ const ALLOWED = [
   /^LICENSE$/,
   /^SECURITY\.md$/,
   /^syntaxes\/[\w-]+\.(tmLanguage|language-configuration)\.json$/,
-  /^dist\/(extension|server|cli|analysisWorker|webview)\.js$/,
+  /^dist\/(extension|server|cli|analysisWorker|partWorker|webview)\.js$/,
   /^dist\/webview\.css$/,
   /^media\/[\w/-]+\.(md|svg|png)$/,
 ];
-const REQUIRED = ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/analysisWorker.js', 'dist/cli.js', 'dist/webview.js', 'syntaxes/kmemleak.tmLanguage.json'];
+const REQUIRED = ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/analysisWorker.js', 'dist/partWorker.js', 'dist/cli.js', 'dist/webview.js', 'syntaxes/kmemleak.tmLanguage.json'];
 
 it('the .vsix holds only the bundles, grammars, media and package documents', () => {
   const out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/@vscode/vsce/vsce'), 'ls', '--no-dependencies'], {

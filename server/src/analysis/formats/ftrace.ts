@@ -445,7 +445,7 @@ export class FtraceParser {
       'warning',
       textRange(ev.line, w.text),
       `This ${ev.name} entry is cut short before its ${ev.kind.pages ? 'pfn' : 'pointer'}: it cannot be paired.`,
-      (n) => `${n} more entries are cut short before their pointer.`,
+      'more entries are cut short before their pointer.',
     );
   }
 }

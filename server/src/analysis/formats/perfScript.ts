@@ -10,6 +10,7 @@
 // frames and other events in between are handled. Events stream through a TraceCollector: only
 // outstanding objects and aggregates are kept, plus (in detail mode) what the editor shows.
 import { Frame, range } from '../model';
+import { EventLineFields, nameFieldAfter, newEventLineFields, plainText, pointerKeyOf, readEventLine, textHash } from './perfEventBytes';
 import { baseSymbol } from '../symbols';
 import {
   BlockCache,
@@ -17,10 +18,12 @@ import {
   OTHER_KIND,
   newEvent,
   decodeUtf8,
+  decodeLatin1,
   NO_KEYS,
   ParsedEvent,
   TraceCapture,
   TraceCollector,
+  CollectedPart,
   TraceOptions,
   callSiteOf,
   classifyEvent,
@@ -80,6 +83,13 @@ interface PendingEvent {
   site: string | undefined;
   paren: string | undefined;
   cache: string | undefined;
+}
+
+/** One part of a capture read by a recording parser (plain data: it crosses threads). */
+export interface ParsedPart {
+  lines: number;
+  foreign: { count: number; first: number };
+  collected: CollectedPart;
 }
 
 interface Block {
@@ -374,12 +384,17 @@ export class PerfScriptParser {
   /** Groups of events without a call chain, by their printed call site. */
   private readonly siteGroups = new Map<string, number>();
   /** Chains seen after each call site, for the byte path's first guess. */
-  private readonly bySite = new Map<string, { bytes: Buffer; block: Block }[]>();
+  private readonly bySite = new Map<number, { bytes: Buffer; block: Block }[]>();
   private current: Block | undefined;
   /** The last line was an event header: a call chain may follow. */
   private fresh = false;
   /** Event names seen (fast path). */
-  private readonly names: { name: string; kind: EventKind }[] = [];
+  private readonly names: { name: string; kind: EventKind; bytes: Buffer }[] = [];
+  /** The byte path's fields of the last event line read. */
+  private readonly fields: EventLineFields = newEventLineFields();
+  /** The last buffer the byte path saw, and whether its lines are plain ASCII text (plainText). */
+  private plainBuf: Buffer | undefined;
+  private plain = false;
   /** The fast path's one pending event, reused. */
   private readonly fastPending: PendingEvent = {
     ev: newEvent(0, 0, '', OTHER_KIND),
@@ -397,8 +412,37 @@ export class PerfScriptParser {
   /** Lines consumed beyond the one given, by the last pushBytes call. */
   skipped = 0;
 
-  constructor(options: TraceOptions = {}) {
-    this.c = new TraceCollector(options);
+  /** `recording`: this parser reads parts of a capture for another (takePart); see parallelCapture. */
+  constructor(options: TraceOptions = {}, recording = false) {
+    this.c = new TraceCollector(options, recording);
+  }
+
+  /**
+   * Recording mode: the part read since the last call (it must end where an event ends: after
+   * a blank line, or at the end of the file), as plain data for `absorbPart`.
+   */
+  takePart(): ParsedPart {
+    this.flush(false);
+    const part: ParsedPart = { lines: this.lineNo, foreign: { ...this.foreign }, collected: this.c.takePart() };
+    this.lineNo = 0;
+    this.foreign = { count: 0, first: -1 };
+    return part;
+  }
+
+  /** A perf report section began (`# Samples: … of event`): what follows depends on it. */
+  inReportMode(): boolean {
+    return this.reportEvent !== undefined;
+  }
+
+  /** Take in the next part of the capture, read by a recording parser (in file order). */
+  absorbPart(part: ParsedPart, groupOf: number[]): void {
+    this.flush(false);
+    this.c.absorb(part.collected, this.lineNo, groupOf);
+    if (part.foreign.count > 0) {
+      if (this.foreign.count === 0) this.foreign.first = part.foreign.first + this.lineNo;
+      this.foreign.count += part.foreign.count;
+    }
+    this.lineNo += part.lines;
   }
 
   /** Feed the next line (without its newline). */
@@ -437,30 +481,31 @@ export class PerfScriptParser {
    */
   pushBytes(buf: Buffer, start: number, end: number, next: number, limit: number): number {
     this.skipped = 0;
-    this.push(decodeUtf8(buf, start, end));
+    const read = !this.c.detail && this.eventBytes(buf, start, end);
+    if (!read) this.push(decodeUtf8(buf, start, end));
     const p = this.pending;
-    if (!p || !this.fresh || this.c.detail || next >= limit || buf[next] !== 9) return next;
+    if (!p || !this.fresh || this.c.detail || next >= limit || buf[next] !== 9) return this.settleText(p, read, buf, start, end, next);
     // The chains seen after this call site before: the blank line where one of them would end,
     // then its bytes. Avoids searching for the blank line in the common case.
-    const site = p.site ?? p.paren;
+    const site = read ? (this.fields.siteStart >= 0 ? this.fields.siteHash : p.paren !== undefined ? textHash(p.paren) : undefined) : siteKey(p);
     const known = site !== undefined ? this.bySite.get(site) : undefined;
     if (known) {
       for (const b of known) {
-        const end = next + b.bytes.length;
-        if (end + 1 < limit && buf[end] === 10 && buf[end + 1] === 10 && buf.compare(b.bytes, 0, b.bytes.length, next, end) === 0) {
-          return this.skipBlock(p, b.block, end);
+        const blockEnd = next + b.bytes.length;
+        if (blockEnd + 1 < limit && buf[blockEnd] === 10 && buf[blockEnd + 1] === 10 && buf.compare(b.bytes, 0, b.bytes.length, next, blockEnd) === 0) {
+          return this.skipBlock(p, b.block, blockEnd, read, buf, start, end);
         }
       }
     }
     if (this.blockMisses > 8) {
       // Chains here do not end with a blank line: look again after a while.
       if (++this.blockMisses > 1024) this.blockMisses = 0;
-      return next;
+      return this.settleText(p, read, buf, start, end, next);
     }
     const blank = buf.indexOf(BLANK_LINE, next);
     if (blank < 0 || blank >= limit - 1 || blank - next > MAX_BLOCK_BYTES) {
       this.blockMisses++;
-      return next;
+      return this.settleText(p, read, buf, start, end, next);
     }
     this.blockMisses = 0;
     const rel = blank - next;
@@ -470,13 +515,97 @@ export class PerfScriptParser {
       let lines = 1;
       for (let i = buf.indexOf(10, next); i >= 0 && i < blank; i = buf.indexOf(10, i + 1)) lines++;
       this.learning = { bytes: Buffer.from(buf.subarray(next, blank)), lines };
-      return next;
+      return this.settleText(p, read, buf, start, end, next);
     }
-    return this.skipBlock(p, block, next + rel);
+    return this.skipBlock(p, block, next + rel, read, buf, start, end);
+  }
+
+  /**
+   * An event line read from its bytes leaves its text undecoded. Decode it when the event stays
+   * pending past this line (its chain is read line by line), or when checkCut will look at it.
+   */
+  private settleText(p: PendingEvent | undefined, read: boolean, buf: Buffer, start: number, end: number, resume: number): number {
+    if (read && p) p.text = decodeUtf8(buf, start, end);
+    return resume;
+  }
+
+  /**
+   * The byte path's event line: read from its bytes, with the outcome the full path would have
+   * (the same pending event, the same strings). False when it cannot tell: the full path reads it.
+   */
+  private eventBytes(buf: Buffer, start: number, end: number): boolean {
+    const first = buf[start];
+    if (end - start > MAX_EXAMINED || first === 35 /* # */) return false;
+    if (buf !== this.plainBuf) {
+      this.plainBuf = buf;
+      this.plain = plainText(buf);
+    }
+    const f = this.fields;
+    if (!this.plain || !readEventLine(buf, start, end, f)) return false;
+    let kind: EventKind | undefined;
+    let name = '';
+    const known = this.names;
+    const length = f.nameEnd - f.nameStart;
+    for (let i = 0; i < known.length && kind === undefined; i++) {
+      const b = known[i].bytes;
+      if (b.length !== length) continue;
+      let same = true;
+      for (let j = 0; j < length && same; j++) same = b[j] === buf[f.nameStart + j];
+      if (same) {
+        kind = known[i].kind;
+        name = known[i].name;
+      }
+    }
+    if (kind === undefined) {
+      name = decodeLatin1(buf, f.nameStart, f.nameEnd);
+      kind = classifyEvent(name);
+      if (known.length < 16) known.push({ name, kind, bytes: Buffer.from(buf.subarray(f.nameStart, f.nameEnd)) });
+    }
+    if (kind.role === 'other' || kind.space === 'page') return false;
+    // What push() does before the header, then what fastEvent() does with the expression's groups.
+    const line = this.lineNo++;
+    this.fresh = false;
+    this.flush(false);
+    const p = this.fastPending;
+    const ev = p.ev;
+    ev.line = line;
+    ev.endLine = line;
+    ev.endCharacter = end - start;
+    ev.name = name;
+    ev.kind = kind;
+    ev.ts = f.ts;
+    ev.ptr = pointerKeyOf(buf, f.ptrStart, f.ptrEnd, pointerKey);
+    ev.requested = f.requested;
+    ev.bytes = Number.isNaN(f.bytes) ? ev.requested : f.bytes;
+    ev.keys = NO_KEYS;
+    ev.group = undefined;
+    ev.callSite = undefined;
+    ev.callSiteKey = undefined;
+    ev.cache = undefined;
+    ev.headerStart = f.at - start;
+    ev.headerEnd = end - start;
+    p.frameLines = 0;
+    // Decoded when needed (settleText).
+    p.text = '';
+    p.fieldsFrom = f.colon + 1 - start;
+    p.gfpFollows = f.gfpFollows;
+    p.site = f.siteStart >= 0 ? decodeLatin1(buf, f.siteStart, f.siteEnd) : undefined;
+    p.paren = f.parenStart >= 0 ? decodeLatin1(buf, f.parenStart, f.parenEnd) : undefined;
+    p.cache = f.cacheStart >= 0 ? decodeLatin1(buf, f.cacheStart, f.cacheEnd) : undefined;
+    if (p.cache === undefined && kind.role === 'alloc') {
+      const at = nameFieldAfter(buf, f.matchEnd, end);
+      if (at) p.cache = decodeLatin1(buf, at[0], at[1]);
+    }
+    this.pending = p;
+    this.current = undefined;
+    this.fresh = true;
+    return true;
   }
 
   /** A known chain ending at `end`: its frames, its group, its lines, and the blank line after it. */
-  private skipBlock(p: PendingEvent, block: Block, end: number): number {
+  private skipBlock(p: PendingEvent, block: Block, end: number, read = false, buf?: Buffer, lineStart = 0, lineEnd = 0): number {
+    // checkCut reads the text of a line not printed through gfp_flags.
+    if (read && buf && !(p.gfpFollows && p.ev.ptr !== undefined)) p.text = decodeUtf8(buf, lineStart, lineEnd);
     p.ev.keys = block.keys;
     if (block.group >= 0) p.ev.group = block.group;
     p.frameLines = block.lines;
@@ -489,7 +618,7 @@ export class PerfScriptParser {
     return end + 2;
   }
 
-  private rememberSite(site: string, block: Block): void {
+  private rememberSite(site: number, block: Block): void {
     let list = this.bySite.get(site);
     if (!list) {
       if (this.bySite.size >= MAX_BLOCKS) return;
@@ -671,7 +800,7 @@ export class PerfScriptParser {
     }
     if (kind === undefined) {
       kind = classifyEvent(name);
-      if (known.length < 16) known.push({ name, kind });
+      if (known.length < 16) known.push({ name, kind, bytes: Buffer.from(name, 'utf8') });
     }
     if (kind.role === 'other' || kind.space === 'page') return false;
     // One event object reused (nothing keeps it in this mode), all fields always set: a stable shape.
@@ -800,7 +929,7 @@ export class PerfScriptParser {
         'warning',
         textRange(ev.line, p.text),
         `This ${ev.name} event line is cut short before its ${ev.kind.pages ? 'pfn' : 'pointer'} (terminal width or truncation): it cannot be paired.`,
-        (n) => `${n} more event lines are cut short before their pointer.`,
+        'more event lines are cut short before their pointer.',
       );
     } else if (cutToken || slabAlloc) {
       this.c.problem(
@@ -808,10 +937,16 @@ export class PerfScriptParser {
         'hint',
         textRange(ev.line, p.text),
         `This event line is cut short at column ${p.text.length} (terminal width?): its last fields are lost; pairing by pointer is unaffected.`,
-        (n) => `${n} more event lines are cut short (pairing by pointer is unaffected).`,
+        'more event lines are cut short (pairing by pointer is unaffected).',
       );
     }
   }
+}
+
+/** The byte path's key of the chains seen after an event's call site. */
+function siteKey(p: PendingEvent): number | undefined {
+  const site = p.site ?? p.paren;
+  return site !== undefined ? textHash(site) : undefined;
 }
 
 /** Column of the first printed kmem field of a perf report sample line, or -1. */

@@ -3,7 +3,8 @@ import { CaptureView, FormatId } from '../views/captureView';
 import { KmemleakParser } from './kmemleak';
 import { kmemleakView } from '../views/kmemleakView';
 import { kmemleakFileAnalyzer } from '../views/kmemleakFileView';
-import { PerfScriptParser, isPerfScriptSignature } from './perfScript';
+import { ParsedPart, PerfScriptParser, isPerfScriptSignature } from './perfScript';
+import { recordingBuffers } from '../eventRecording';
 import { perfScriptView } from '../views/perfScriptView';
 import { FtraceParser, isFtraceSignature } from './ftrace';
 import { ftraceView } from '../views/ftraceView';
@@ -31,6 +32,33 @@ export interface CaptureAnalyzer {
   finish(): CaptureView;
   /** Optional byte path, used for files read from disk (see ByteLineSink). */
   bytes?: ByteLineSink;
+  /** Take in the next part of the file, read by another thread (partReader), in file order. */
+  absorbPart?(part: unknown, groupOf: number[]): void;
+}
+
+/** Reads parts of a file for an analyzer on another thread (see parallelCapture). */
+export interface PartReader {
+  bytes: ByteLineSink;
+  /** What was read since the last call, with the buffers to transfer; `modeChanged`: the part can only be read after its predecessors. */
+  take(): { part: unknown; modeChanged: boolean; transfer: ArrayBuffer[] };
+}
+
+/** The part reader of a format, for those whose files may be read in parts. */
+export function partReader(format: string, options: { since?: number; until?: number }): PartReader | undefined {
+  if (format !== 'perf-script') return undefined;
+  const p = new PerfScriptParser({ ...options, detail: false }, true);
+  return {
+    bytes: byteSink(p),
+    take: () => {
+      const modeChanged = p.inReportMode();
+      const part = p.takePart();
+      return { part, modeChanged, transfer: recordingBuffers(part.collected.events) };
+    },
+  };
+}
+
+function byteSink(p: { pushBytes: ByteLineSink['line']; skipped: number }): ByteLineSink {
+  return { line: (b, s, e, n, l) => p.pushBytes(b, s, e, n, l), get skipped() { return p.skipped; } };
 }
 
 /** What a caller may ask of an analyzer; formats ignore what does not apply to them. */
@@ -77,7 +105,8 @@ export const FORMATS: CaptureFormat[] = [
       return {
         push: (l) => p.push(l),
         finish: () => perfScriptView(p.finish()),
-        bytes: { line: (b, s, e, n, l) => p.pushBytes(b, s, e, n, l), get skipped() { return p.skipped; } },
+        bytes: byteSink(p),
+        absorbPart: (part, groupOf) => p.absorbPart(part as ParsedPart, groupOf),
       };
     },
   },
@@ -91,7 +120,7 @@ export const FORMATS: CaptureFormat[] = [
       return {
         push: (l) => p.push(l),
         finish: () => ftraceView(p.finish()),
-        bytes: { line: (b, s, e, n, l) => p.pushBytes(b, s, e, n, l), get skipped() { return p.skipped; } },
+        bytes: byteSink(p),
       };
     },
   },

@@ -1,0 +1,268 @@
+// The usual perf script slab event line read straight from the file's bytes, without decoding it:
+//   `… <time>: <subsystem:event>: [(sym+off) ][call_site=… ]ptr=…[ name=…][ bytes_req=… bytes_alloc=…][ gfp_flags=…`
+// It reads exactly what PerfScriptParser's FAST_EVENT expression reads, and gives up (returns
+// false) on anything it is not sure of — other characters than ASCII, a field longer than the
+// expression allows, a layout the expression would match further along the line — so the
+// parser's own path, which decodes the line, decides those. Files of millions of events spend
+// most of their time here: no string is made but the few fields the ledger needs.
+import { isAscii } from 'node:buffer';
+import { decodeLatin1 } from '../traceEvents';
+
+/** Where the fields of one event line are (offsets into the buffer) and their values. */
+export interface EventLineFields {
+  /** Offset of the space before the time (the expression's match index). */
+  at: number;
+  /** Offset of the colon after the time. */
+  colon: number;
+  ts: number;
+  nameStart: number;
+  nameEnd: number;
+  /** `(sym+off)` of old perf, or -1. */
+  parenStart: number;
+  parenEnd: number;
+  /** `call_site=` value, or -1; its hash (for lookups without making the string). */
+  siteStart: number;
+  siteEnd: number;
+  siteHash: number;
+  ptrStart: number;
+  ptrEnd: number;
+  /** `name=` value in its usual place, or -1. */
+  cacheStart: number;
+  cacheEnd: number;
+  requested: number;
+  bytes: number;
+  gfpFollows: boolean;
+  /** Offset just after the part the expression matches. */
+  matchEnd: number;
+}
+
+export function newEventLineFields(): EventLineFields {
+  return {
+    at: 0,
+    colon: 0,
+    ts: NaN,
+    nameStart: 0,
+    nameEnd: 0,
+    parenStart: -1,
+    parenEnd: -1,
+    siteStart: -1,
+    siteEnd: -1,
+    siteHash: 0,
+    ptrStart: 0,
+    ptrEnd: 0,
+    cacheStart: -1,
+    cacheEnd: -1,
+    requested: NaN,
+    bytes: NaN,
+    gfpFollows: false,
+    matchEnd: 0,
+  };
+}
+
+const SPACE = 32;
+const TAB = 9;
+const COLON = 58;
+const DOT = 46;
+const EQUALS = 61;
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** \s as far as ASCII goes (the line is ASCII here). */
+const isWhite = (c: number): boolean => c === SPACE || (c >= TAB && c <= 13);
+const isWordStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isWord = (c: number): boolean => isWordStart(c) || isDigit(c);
+
+/** Same hash of a string (its char codes) as of ASCII bytes: lookups of either find the other. */
+export function textHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function bytesHash(buf: Buffer, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  return h >>> 0;
+}
+
+function matches(buf: Buffer, at: number, end: number, literal: Uint8Array): boolean {
+  if (end - at < literal.length) return false;
+  for (let i = 0; i < literal.length; i++) if (buf[at + i] !== literal[i]) return false;
+  return true;
+}
+
+const CALL_SITE = Buffer.from('call_site=');
+const PTR = Buffer.from('ptr=');
+const NAME = Buffer.from(' name=');
+const BYTES_REQ = Buffer.from(' bytes_req=');
+const BYTES_ALLOC = Buffer.from(' bytes_alloc=');
+const GFP = Buffer.from(' gfp_flags=');
+
+/** Digits from `at` (at most `max`): their count, the value in `out.value`. 0 when none or more than `max`. */
+function digitsAt(buf: Buffer, at: number, end: number, max: number, out: { value: number }): number {
+  let v = 0;
+  let i = at;
+  while (i < end && isDigit(buf[i])) {
+    if (i - at === max) return 0;
+    v = v * 10 + (buf[i] - 48);
+    i++;
+  }
+  out.value = v;
+  return i - at;
+}
+
+const num = { value: 0 };
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
+
+/**
+ * Can the lines of `buf` be read by readEventLine? Only ASCII: columns are then bytes, and
+ * strings the same decoded either way. Checked once per chunk of the file, natively.
+ */
+export function plainText(buf: Buffer): boolean {
+  return isAscii(buf);
+}
+
+/** `LOST` at `i`: perf's `PERF_RECORD_LOST lost N` record, which the full path must see. */
+const isLost = (buf: Buffer, i: number, end: number): boolean => i + 3 < end && buf[i + 1] === 79 && buf[i + 2] === 83 && buf[i + 3] === 84;
+
+/**
+ * Read the event line `buf[start, end)` of a buffer that is plainText into `f`. False when it
+ * is not the usual layout as the expression reads it, or may be a lost-event record: `LOST`
+ * before the time or after the fields (the fields themselves cannot hold `LOST lost`).
+ */
+export function readEventLine(buf: Buffer, start: number, end: number, f: EventLineFields): boolean {
+  // The first ` <digits>.<digits>:` (1 to 12 digits each side) is the time.
+  let p = -1;
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c === 76 && isLost(buf, i, end)) return false;
+    if (c !== SPACE || i + 1 >= end || !isDigit(buf[i + 1])) continue;
+    const intDigits = digitsAt(buf, i + 1, end, 12, num);
+    if (intDigits === 0 || buf[i + 1 + intDigits] !== DOT) continue;
+    const whole = num.value;
+    const fracAt = i + 2 + intDigits;
+    const fracDigits = digitsAt(buf, fracAt, end, 12, num);
+    if (fracDigits === 0 || buf[fracAt + fracDigits] !== COLON) continue;
+    // Exact as Number(text) while the digits fit a double's integers (division rounds once).
+    if (intDigits + fracDigits > 15) return false;
+    f.ts = (whole * POW10[fracDigits] + num.value) / POW10[fracDigits];
+    f.at = i;
+    f.colon = fracAt + fracDigits;
+    p = f.colon + 1;
+    break;
+  }
+  if (p < 0 || buf[p] !== SPACE) return false;
+  while (p < end && buf[p] === SPACE) p++;
+  // subsystem:event:
+  if (!isWordStart(buf[p])) return false;
+  f.nameStart = p;
+  let q = p + 1;
+  while (q < end && (isWord(buf[q]) || buf[q] === 45)) q++;
+  if (q - p > 64 || buf[q] !== COLON || !isWordStart(buf[q + 1])) return false;
+  const second = q + 1;
+  q = second + 1;
+  while (q < end && (isWord(buf[q]) || buf[q] === 45 || buf[q] === DOT)) q++;
+  if (q - second > 128 || buf[q] !== COLON || buf[q + 1] !== SPACE) return false;
+  f.nameEnd = q;
+  p = q + 2;
+  // (sym+off)
+  f.parenStart = f.parenEnd = -1;
+  if (buf[p] === 40) {
+    let r = p + 1;
+    while (r < end && !isWhite(buf[r]) && buf[r] !== 40 && buf[r] !== 41) r++;
+    if (r === p + 1 || r - p - 1 > 256 || buf[r] !== 41 || buf[r + 1] !== SPACE) return false;
+    f.parenStart = p + 1;
+    f.parenEnd = r;
+    p = r + 2;
+  }
+  // call_site=
+  f.siteStart = f.siteEnd = -1;
+  if (matches(buf, p, end, CALL_SITE)) {
+    const s = p + CALL_SITE.length;
+    let r = s;
+    while (r < end && !isWhite(buf[r])) r++;
+    if (r === s || r - s > 256 || buf[r] !== SPACE || r >= end) return false;
+    f.siteStart = s;
+    f.siteEnd = r;
+    f.siteHash = bytesHash(buf, s, r);
+    p = r + 1;
+  }
+  // ptr=
+  if (!matches(buf, p, end, PTR)) return false;
+  p += PTR.length;
+  let r = p;
+  while (r < end && !isWhite(buf[r]) && buf[r] !== EQUALS) r++;
+  if (r === p || r - p > 32) return false;
+  f.ptrStart = p;
+  f.ptrEnd = r;
+  p = r;
+  // name=
+  f.cacheStart = f.cacheEnd = -1;
+  if (matches(buf, p, end, NAME)) {
+    const s = p + NAME.length;
+    let e = s;
+    while (e < end && !isWhite(buf[e]) && buf[e] !== EQUALS) e++;
+    if (e - s > 128) return false;
+    if (e > s) {
+      f.cacheStart = s;
+      f.cacheEnd = e;
+      p = e;
+    }
+  }
+  // bytes_req= bytes_alloc=
+  f.requested = f.bytes = NaN;
+  if (matches(buf, p, end, BYTES_REQ)) {
+    const s = p + BYTES_REQ.length;
+    const n = digitsAt(buf, s, end, 15, num);
+    if (n === 0 && isDigit(buf[s])) return false;
+    const requested = num.value;
+    if (n > 0 && matches(buf, s + n, end, BYTES_ALLOC)) {
+      const a = s + n + BYTES_ALLOC.length;
+      const m = digitsAt(buf, a, end, 15, num);
+      if (m === 0 && isDigit(buf[a])) return false;
+      if (m > 0) {
+        f.requested = requested;
+        f.bytes = num.value;
+        p = a + m;
+      }
+    }
+  }
+  f.gfpFollows = matches(buf, p, end, GFP);
+  f.matchEnd = f.gfpFollows ? p + GFP.length : p;
+  for (let i = f.matchEnd; i < end; i++) if (buf[i] === 76 && isLost(buf, i, end)) return false;
+  return true;
+}
+
+/** Where ` name=<value>` is after `from` (bpftrace prints it after the sizes): [start, end) of the value, or undefined. */
+export function nameFieldAfter(buf: Buffer, from: number, end: number): [number, number] | undefined {
+  for (let i = from; i + NAME.length <= end; i++) {
+    if (buf[i] === SPACE && matches(buf, i, end, NAME)) {
+      const s = i + NAME.length;
+      let e = s;
+      while (e < end && buf[e] !== SPACE) e++;
+      return [s, e];
+    }
+  }
+  return undefined;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 32;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/** pointerKey (traceEvents) of the ASCII bytes `buf[start, end)`, without making the string. */
+export function pointerKeyOf(buf: Buffer, start: number, end: number, slow: (text: string) => number | null | undefined): number | null | undefined {
+  if (buf[start] === 40) return slow(decodeLatin1(buf, start, end)); // (null), (nil)
+  const from = buf[start] === 48 && (buf[start + 1] | 32) === 120 ? start + 2 : start;
+  const digits = end - from;
+  if (digits <= 0 || digits > 16) return undefined;
+  let v = 0;
+  for (let i = from; i < end; i++) {
+    const d = hexDigit(buf[i]);
+    if (d < 0) return undefined;
+    // Only the low 13 digits (52 bits) count: exact in a double.
+    if (end - i <= 13) v = v * 16 + d;
+  }
+  return v === 0 ? null : v;
+}
