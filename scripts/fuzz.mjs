@@ -17,7 +17,7 @@ const runs = Number(process.env.KLEAK_FUZZ_RUNS ?? 100_000);
 const seed = Number(process.env.KLEAK_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const chunk = Number(process.env.KLEAK_FUZZ_CHUNK ?? 10_000);
 const jobsWanted = Number(process.env.KLEAK_FUZZ_JOBS ?? os.availableParallelism());
-const FORMATS = ['kmemleak', 'perf-script', 'ftrace', 'slabinfo', 'slabtop', 'meminfo', 'buddyinfo', 'slub-debug', 'vmallocinfo', 'page-owner', 'allocinfo', 'bcc-memleak'];
+const FORMATS = ['kmemleak', 'perf-script', 'ftrace', 'slabinfo', 'slabtop', 'meminfo', 'buddyinfo', 'slub-debug', 'vmallocinfo', 'page-owner', 'allocinfo', 'bcc-memleak', 'bpftrace'];
 const formats = process.env.KLEAK_FUZZ_FORMATS ? process.env.KLEAK_FUZZ_FORMATS.split(',').map((s) => s.trim()).filter(Boolean) : FORMATS;
 for (const n of [runs, seed, chunk, jobsWanted]) if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad KLEAK_FUZZ_* value ${n}`);
 

@@ -44,6 +44,8 @@ const CAPTURES: { format: string; file: string[] }[] = [
   { format: 'page-owner', file: ['page-owner', 'page_owner_01_x86_qemu_5.x_head_with_prompt.txt'] },
   { format: 'allocinfo', file: ['allocinfo', 'allocinfo_07_handmade_full_format_two_dumps.txt'] },
   { format: 'bcc-memleak', file: ['bcc-memleak', 'bcc_memleak_01_bcc_example_kernel_allocators_4.x.txt'] },
+  { format: 'bpftrace', file: ['bpftrace', 'bpftrace_local_04_kstack_perf_kmalloc1024_6.18.txt'] },
+  { format: 'bpftrace', file: ['bpftrace', 'bpftrace_local_02_kmalloc64_stacks_script_6.18.txt'] },
 ];
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -4,6 +4,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../helpers/fixtures';
 
@@ -30,5 +31,8 @@ it('the .vsix holds only the bundles, grammars, media and package documents', ()
   const unexpected = files.filter((f) => !ALLOWED.some((re) => re.test(f)));
   assert.deepEqual(unexpected, [], 'files that do not belong in the package');
   for (const f of REQUIRED) assert.ok(files.includes(f), `${f} is missing from the package`);
+  // Every contributed grammar (bpftrace-output's included) is packed.
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { contributes: { grammars: { path: string }[] } };
+  for (const g of pkg.contributes.grammars) assert.ok(files.includes(path.posix.normalize(g.path)), `${g.path} is missing from the package`);
   assert.ok(!files.some((f) => /\.map$|node_modules|^test\/|fixtures|\.ts$/.test(f)));
 });

@@ -25,6 +25,8 @@ import { AllocinfoParser, isAllocinfoSignature } from './allocinfo';
 import { allocinfoView } from '../views/allocinfoView';
 import { BccMemleakParser, isBccMemleakSignature } from './bccMemleak';
 import { bccMemleakView } from '../views/bccMemleakView';
+import { BpftraceParser, isBpftraceSignature } from './bpftrace';
+import { bpftraceView } from '../views/bpftraceView';
 
 /** Consumes a capture line by line; `finish` gives the view. */
 export interface CaptureAnalyzer {
@@ -150,6 +152,12 @@ export const FORMATS: CaptureFormat[] = [
   lineFormat('bcc-memleak', 'bcc-memleak', 'BCC/libbpf-tools memleak output', isBccMemleakSignature, () => {
     const p = new BccMemleakParser();
     return { push: (l) => p.push(l), finish: () => bccMemleakView(p.finish()) };
+  }),
+  // Issue 6: bpftrace map output (the scaffolded "stacks" script). Its language id is not
+  // `bpftrace`: script extensions (bpftrace-vscode) own that id and `source.bpftrace` for `.bt` files.
+  lineFormat('bpftrace', 'bpftrace-output', 'bpftrace map output', isBpftraceSignature, () => {
+    const p = new BpftraceParser();
+    return { push: (l) => p.push(l), finish: () => bpftraceView(p.finish()) };
   }),
 ];
 

@@ -2,7 +2,7 @@
 // providers and the CLI read only this, so a new format needs no new provider.
 import { Frame, Position, Problem, Range, Suspect, Token } from '../model';
 
-export type FormatId = 'kmemleak' | 'slub-debug' | 'vmallocinfo' | 'page-owner' | 'allocinfo' | 'bcc-memleak' | 'slabinfo' | 'slabtop' | 'meminfo' | 'buddyinfo' | 'perf-script' | 'ftrace';
+export type FormatId = 'kmemleak' | 'slub-debug' | 'vmallocinfo' | 'page-owner' | 'allocinfo' | 'bcc-memleak' | 'bpftrace' | 'slabinfo' | 'slabtop' | 'meminfo' | 'buddyinfo' | 'perf-script' | 'ftrace';
 
 export interface RelatedLocation {
   range: Range;

@@ -31,6 +31,7 @@ const FOLDER: Record<FormatId, string> = {
   'page-owner': 'page-owner',
   allocinfo: 'allocinfo',
   'bcc-memleak': 'bcc-memleak',
+  bpftrace: 'bpftrace',
 };
 
 /** Four times the input may take at most this many times as long: linear is ×4, quadratic ×16; the

@@ -10,6 +10,12 @@ const PIECES = [
   ' ', 'a', '0', '0x', 'f', '6b ', '[<', '>] ', '+0x1/0x2', '[mod] ', ' (', ':', '"', '=', ' => ', '.', '-', '/',
   'unreferenced object 0x', 'comm "', 'kmem_cache_alloc', 'kmalloc: ', 'call_site=', 'ptr=', 'bytes_req=', 'TRACE ',
   'BUG ', 'INFO: ', 'Page allocated via order ', '[ 1.0] ', 'pages=', 'kB', ' # ', '\t', 'x'.repeat(40) + ' ',
+  '@a[', ', ', ']: ', '+60', '[1K, 2K) ', '|@',
+];
+/** Plausible record starts, so that parsers are in their deepest state when the 1 MB lines come. */
+const STARTS = [
+  ['unreferenced object 0xffff888101ad8900 (size 184):', '  backtrace:'],
+  ['@allocs[bash, ', '    alloc_empty_file+60'],
 ];
 const BOUND_MS = 3000;
 
@@ -18,8 +24,8 @@ describe('1 MB worst-case lines', () => {
     it(`${format.id}: every line of repeated tokens is analysed in bounded time`, () => {
       for (const piece of PIECES) {
         const line = piece.repeat(Math.ceil(MB / piece.length)).slice(0, MB);
-        // The line alone, and after a plausible record start so parsers are in their deepest state.
-        for (const lines of [[line], ['unreferenced object 0xffff888101ad8900 (size 184):', '  backtrace:', line, line]]) {
+        // The line alone, and after a plausible record start.
+        for (const lines of [[line], ...STARTS.map((start) => [...start, line, line])]) {
           const t = process.hrtime.bigint();
           analyzeLines(format, lines);
           const ms = Number(process.hrtime.bigint() - t) / 1e6;
