@@ -140,6 +140,8 @@ describe('bpftrace scripts', () => {
     assert.equal(r.main, 'filp-stacks.bt');
     const s = r.files[0].content;
     assert.match(s, /^tracepoint:kmem:kmem_cache_alloc\n\/str\(args->name\) == "filp"\/\n\{\n  @allocs\[comm, kstack\] = count\(\);/m);
+    // Saved under a name kleak reads as bpftrace map output.
+    assert.match(s, /^\/\/ Usage: sudo bpftrace -o filp-stacks\.bpftrace\.txt filp-stacks\.bt$/m);
   });
 
   it('outstanding by size: kmalloc filtered by bytes_alloc, kfree of traced pointers only, perf-script layout', () => {

@@ -1,5 +1,6 @@
 // bpftrace scripts over the kmem tracepoints (no debuginfo needed): allocations by stack for a
-// cache or a size, and alloc/free pairing by pointer written as a `perf script` capture.
+// cache or a size (bpftrace's map output, saved as `*.bpftrace.txt`), and alloc/free pairing by
+// pointer written as a `perf script` capture.
 // Pure: (options) → files.
 import { ScaffoldInputError } from '../validate';
 import { OptionSpec, Options, ScaffoldKind, ScaffoldResult, header, num, resolveOptions, str } from './types';
@@ -111,7 +112,7 @@ function baseName(o: BpftraceOptions): string {
   return `${sel}-${o.mode === 'stacks' ? 'stacks' : 'outstanding'}`;
 }
 
-function stacksScript(o: BpftraceOptions, file: string): string {
+function stacksScript(o: BpftraceOptions, file: string, out: string): string {
   const p = probes(o);
   return [
     '#!/usr/bin/env bpftrace',
@@ -119,9 +120,10 @@ function stacksScript(o: BpftraceOptions, file: string): string {
       [
         `Allocations from ${p.what}, counted by kernel stack and process.`,
         '',
-        `Usage: sudo bpftrace ${file}`,
-        'Stop with Ctrl-C: @allocs (count) and @bytes (bytes_alloc) are printed per stack, the',
-        'stacks that allocate most last. Allocation is not leaking: for alloc/free pairing use the',
+        `Usage: sudo bpftrace -o ${out} ${file}`,
+        'Stop with Ctrl-C: @allocs (count) and @bytes (bytes_alloc) are written per stack, the',
+        `stacks that allocate most last; open ${out} in kleak (a *.bpftrace.txt file is read as`,
+        'bpftrace map output). Allocation is not leaking: for alloc/free pairing use the',
         '"outstanding" variant of this script, or a perf capture of kmem:* events.',
         '',
         `Uses the kmem:${p.alloc} tracepoint: no debuginfo needed, and it fires where the allocator`,
@@ -212,7 +214,7 @@ export function bpftraceScript(o: BpftraceOptions): ScaffoldResult {
   if (opts.by === 'size' && opts.size > 4 << 20) throw new ScaffoldInputError('size', 'kmalloc allocations are at most 4 MiB.');
   const base = baseName(opts);
   const file = `${base}.bt`;
-  const content = opts.mode === 'stacks' ? stacksScript(opts, file) : outstandingScript(opts, file, `${base}.perf-script`);
+  const content = opts.mode === 'stacks' ? stacksScript(opts, file, `${base}.bpftrace.txt`) : outstandingScript(opts, file, `${base}.perf-script`);
   return { files: [{ path: file, content, executable: true }], main: file };
 }
 
