@@ -26,9 +26,10 @@ export interface EventLineFields {
   siteHash: number;
   ptrStart: number;
   ptrEnd: number;
-  /** `name=` value in its usual place, or -1. */
+  /** `name=` value in its usual place, or -1; its hash. */
   cacheStart: number;
   cacheEnd: number;
+  cacheHash: number;
   requested: number;
   bytes: number;
   gfpFollows: boolean;
@@ -52,6 +53,7 @@ export function newEventLineFields(): EventLineFields {
     ptrEnd: 0,
     cacheStart: -1,
     cacheEnd: -1,
+    cacheHash: 0,
     requested: NaN,
     bytes: NaN,
     gfpFollows: false,
@@ -71,17 +73,37 @@ const isWhite = (c: number): boolean => c === SPACE || (c >= TAB && c <= 13);
 const isWordStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isWord = (c: number): boolean => isWordStart(c) || isDigit(c);
 
-/** Same hash of a string (its char codes) as of ASCII bytes: lookups of either find the other. */
+// FNV-1a, of char codes or of ASCII bytes alike: lookups by either find the other.
+const HASH_SEED = 0x811c9dc5;
+const HASH_PRIME = 0x01000193;
+
+/** The hash readEventLine gives the bytes of the same ASCII text. */
 export function textHash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  let h = HASH_SEED;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), HASH_PRIME);
   return h >>> 0;
 }
 
-function bytesHash(buf: Buffer, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-  return h >>> 0;
+/**
+ * Strings of ASCII bytes seen before, by hash: the same field in millions of lines (a call
+ * site, a cache name) is made into a string once. A hash collision is caught by comparing.
+ */
+export class AsciiStrings {
+  private readonly byHash = new Map<number, string>();
+
+  constructor(private readonly max = 65536) {}
+
+  get(buf: Buffer, start: number, end: number, hash: number): string {
+    const known = this.byHash.get(hash);
+    if (known !== undefined && known.length === end - start) {
+      let same = true;
+      for (let i = 0; i < known.length && same; i++) same = known.charCodeAt(i) === buf[start + i];
+      if (same) return known;
+    }
+    const s = decodeLatin1(buf, start, end);
+    if (this.byHash.size < this.max) this.byHash.set(hash, s);
+    return s;
+  }
 }
 
 function matches(buf: Buffer, at: number, end: number, literal: Uint8Array): boolean {
@@ -121,33 +143,44 @@ export function plainText(buf: Buffer): boolean {
   return isAscii(buf);
 }
 
-/** `LOST` at `i`: perf's `PERF_RECORD_LOST lost N` record, which the full path must see. */
-const isLost = (buf: Buffer, i: number, end: number): boolean => i + 3 < end && buf[i + 1] === 79 && buf[i + 2] === 83 && buf[i + 3] === 84;
-
 /**
  * Read the event line `buf[start, end)` of a buffer that is plainText into `f`. False when it
- * is not the usual layout as the expression reads it, or may be a lost-event record: `LOST`
- * before the time or after the fields (the fields themselves cannot hold `LOST lost`).
+ * is not the usual layout as the expression reads it. (perf's lost-event records,
+ * `… 1240.435616: PERF_RECORD_LOST lost 4`, have no `subsystem:event:` after the time: they
+ * are never read here, and go to the full path.)
  */
 export function readEventLine(buf: Buffer, start: number, end: number, f: EventLineFields): boolean {
-  // The first ` <digits>.<digits>:` (1 to 12 digits each side) is the time.
+  // The time: the first colon with ` <1 to 12 digits>.<1 to 12 digits>` before it (colons come
+  // before it in comms such as kworker/u8:2). Matches start at a space, so the first colon that
+  // has one before it gives the leftmost match.
   let p = -1;
-  for (let i = start; i < end; i++) {
-    const c = buf[i];
-    if (c === 76 && isLost(buf, i, end)) return false;
-    if (c !== SPACE || i + 1 >= end || !isDigit(buf[i + 1])) continue;
-    const intDigits = digitsAt(buf, i + 1, end, 12, num);
-    if (intDigits === 0 || buf[i + 1 + intDigits] !== DOT) continue;
-    const whole = num.value;
-    const fracAt = i + 2 + intDigits;
-    const fracDigits = digitsAt(buf, fracAt, end, 12, num);
-    if (fracDigits === 0 || buf[fracAt + fracDigits] !== COLON) continue;
+  for (let colon = buf.indexOf(COLON, start); colon >= 0 && colon < end; colon = buf.indexOf(COLON, colon + 1)) {
+    let i = colon - 1;
+    let frac = 0;
+    let scale = 1;
+    while (i >= start && isDigit(buf[i])) {
+      frac += (buf[i] - 48) * scale;
+      scale *= 10;
+      i--;
+    }
+    const fracDigits = colon - 1 - i;
+    if (fracDigits === 0 || fracDigits > 12 || i < start || buf[i] !== DOT) continue;
+    let j = i - 1;
+    let whole = 0;
+    scale = 1;
+    while (j >= start && isDigit(buf[j])) {
+      whole += (buf[j] - 48) * scale;
+      scale *= 10;
+      j--;
+    }
+    const intDigits = i - 1 - j;
+    if (intDigits === 0 || intDigits > 12 || j < start || buf[j] !== SPACE) continue;
     // Exact as Number(text) while the digits fit a double's integers (division rounds once).
     if (intDigits + fracDigits > 15) return false;
-    f.ts = (whole * POW10[fracDigits] + num.value) / POW10[fracDigits];
-    f.at = i;
-    f.colon = fracAt + fracDigits;
-    p = f.colon + 1;
+    f.ts = (whole * POW10[fracDigits] + frac) / POW10[fracDigits];
+    f.at = j;
+    f.colon = colon;
+    p = colon + 1;
     break;
   }
   if (p < 0 || buf[p] !== SPACE) return false;
@@ -179,11 +212,12 @@ export function readEventLine(buf: Buffer, start: number, end: number, f: EventL
   if (matches(buf, p, end, CALL_SITE)) {
     const s = p + CALL_SITE.length;
     let r = s;
-    while (r < end && !isWhite(buf[r])) r++;
+    let h = HASH_SEED;
+    while (r < end && !isWhite(buf[r])) h = Math.imul(h ^ buf[r++], HASH_PRIME);
     if (r === s || r - s > 256 || buf[r] !== SPACE || r >= end) return false;
     f.siteStart = s;
     f.siteEnd = r;
-    f.siteHash = bytesHash(buf, s, r);
+    f.siteHash = h >>> 0;
     p = r + 1;
   }
   // ptr=
@@ -200,11 +234,13 @@ export function readEventLine(buf: Buffer, start: number, end: number, f: EventL
   if (matches(buf, p, end, NAME)) {
     const s = p + NAME.length;
     let e = s;
-    while (e < end && !isWhite(buf[e]) && buf[e] !== EQUALS) e++;
+    let h = HASH_SEED;
+    while (e < end && !isWhite(buf[e]) && buf[e] !== EQUALS) h = Math.imul(h ^ buf[e++], HASH_PRIME);
     if (e - s > 128) return false;
     if (e > s) {
       f.cacheStart = s;
       f.cacheEnd = e;
+      f.cacheHash = h >>> 0;
       p = e;
     }
   }
@@ -228,7 +264,6 @@ export function readEventLine(buf: Buffer, start: number, end: number, f: EventL
   }
   f.gfpFollows = matches(buf, p, end, GFP);
   f.matchEnd = f.gfpFollows ? p + GFP.length : p;
-  for (let i = f.matchEnd; i < end; i++) if (buf[i] === 76 && isLost(buf, i, end)) return false;
   return true;
 }
 

@@ -10,7 +10,7 @@
 // frames and other events in between are handled. Events stream through a TraceCollector: only
 // outstanding objects and aggregates are kept, plus (in detail mode) what the editor shows.
 import { Frame, range } from '../model';
-import { EventLineFields, nameFieldAfter, newEventLineFields, plainText, pointerKeyOf, readEventLine, textHash } from './perfEventBytes';
+import { AsciiStrings, EventLineFields, nameFieldAfter, newEventLineFields, plainText, pointerKeyOf, readEventLine, textHash } from './perfEventBytes';
 import { baseSymbol } from '../symbols';
 import {
   BlockCache,
@@ -42,7 +42,7 @@ const NO_FRAMES: Frame[] = [];
  * [name=…] [bytes_req=… bytes_alloc=…] [gfp_flags=…`. Groups: 1 time, 2 event, 3/4 call sites,
  * 5 ptr, 6 cache, 7 bytes_req, 8 bytes_alloc, 9 gfp_flags follows.
  */
-const FAST_EVENT =
+export const FAST_EVENT =
   / (\d{1,12}\.\d{1,12}): +([A-Za-z_][\w-]{0,63}:[A-Za-z_][\w.-]{0,127}): (?:\(([^\s()]{1,256})\) )?(?:call_site=(\S{1,256}) )?ptr=([^\s=]{1,32})(?: name=([^\s=]{1,128}))?(?: bytes_req=(\d{1,15}) bytes_alloc=(\d{1,15}))?( gfp_flags=)?/;
 const BLANK_LINE = Buffer.from('\n\n');
 const HEX16 = /^0x[0-9a-fA-F]{16}$/;
@@ -392,6 +392,7 @@ export class PerfScriptParser {
   private readonly names: { name: string; kind: EventKind; bytes: Buffer }[] = [];
   /** The byte path's fields of the last event line read. */
   private readonly fields: EventLineFields = newEventLineFields();
+  private readonly strings = new AsciiStrings();
   /** The last buffer the byte path saw, and whether its lines are plain ASCII text (plainText). */
   private plainBuf: Buffer | undefined;
   private plain = false;
@@ -589,9 +590,9 @@ export class PerfScriptParser {
     p.text = '';
     p.fieldsFrom = f.colon + 1 - start;
     p.gfpFollows = f.gfpFollows;
-    p.site = f.siteStart >= 0 ? decodeLatin1(buf, f.siteStart, f.siteEnd) : undefined;
+    p.site = f.siteStart >= 0 ? this.strings.get(buf, f.siteStart, f.siteEnd, f.siteHash) : undefined;
     p.paren = f.parenStart >= 0 ? decodeLatin1(buf, f.parenStart, f.parenEnd) : undefined;
-    p.cache = f.cacheStart >= 0 ? decodeLatin1(buf, f.cacheStart, f.cacheEnd) : undefined;
+    p.cache = f.cacheStart >= 0 ? this.strings.get(buf, f.cacheStart, f.cacheEnd, f.cacheHash) : undefined;
     if (p.cache === undefined && kind.role === 'alloc') {
       const at = nameFieldAfter(buf, f.matchEnd, end);
       if (at) p.cache = decodeLatin1(buf, at[0], at[1]);
