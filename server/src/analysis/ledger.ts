@@ -307,9 +307,10 @@ export class Ledger {
     const g = this.group(group);
     this.count(g, ts, bytes, requested, line);
     this.t.allocsBySpace[space]++;
-    const early = this.earlyFrees[space].get(key);
+    const earlies = this.earlyFrees[space];
+    const early = earlies.size > 0 ? earlies.get(key) : undefined;
     if (early !== undefined) {
-      this.earlyFrees[space].delete(key);
+      earlies.delete(key);
       // Freed later in time than allocated, only printed first: a pair, not an unmatched free.
       if (early.ts > ts) {
         g.frees++;

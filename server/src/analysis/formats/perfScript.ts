@@ -605,8 +605,12 @@ export class PerfScriptParser {
 
   /** A known chain ending at `end`: its frames, its group, its lines, and the blank line after it. */
   private skipBlock(p: PendingEvent, block: Block, end: number, read = false, buf?: Buffer, lineStart = 0, lineEnd = 0): number {
-    // checkCut reads the text of a line not printed through gfp_flags.
-    if (read && buf && !(p.gfpFollows && p.ev.ptr !== undefined)) p.text = decodeUtf8(buf, lineStart, lineEnd);
+    // checkCut reads the text of a line not printed through gfp_flags — but a free with its
+    // pointer and no cut last token has nothing to report (the text stays empty: the same outcome).
+    if (read && buf && !(p.gfpFollows && p.ev.ptr !== undefined)) {
+      const quiet = p.ev.kind.role === 'free' && p.ev.ptr !== undefined && !cutLastToken(buf, lineStart, lineEnd, lineStart + p.fieldsFrom);
+      if (!quiet) p.text = decodeUtf8(buf, lineStart, lineEnd);
+    }
     p.ev.keys = block.keys;
     if (block.group >= 0) p.ev.group = block.group;
     p.frameLines = block.lines;
@@ -942,6 +946,15 @@ export class PerfScriptParser {
       );
     }
   }
+}
+
+/** checkCut's cut token, read from the bytes: a last token after the fields with no `=`, not ending in `)`. */
+function cutLastToken(buf: Buffer, start: number, end: number, fieldsFrom: number): boolean {
+  let lastSpace = end - 1;
+  while (lastSpace >= start && buf[lastSpace] !== 32) lastSpace--;
+  if (lastSpace < fieldsFrom || lastSpace >= end - 1 || buf[end - 1] === 41) return false;
+  for (let i = lastSpace + 1; i < end; i++) if (buf[i] === 61) return false;
+  return true;
 }
 
 /** The byte path's key of the chains seen after an event's call site. */
