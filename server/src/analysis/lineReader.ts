@@ -25,7 +25,7 @@ function looksBinary(head: Buffer): boolean {
 }
 
 /** The chunks, counted in `stats`; none at all when the head of the input is binary. */
-async function* checkedChunks(chunks: AsyncIterable<Buffer>, stats: LineStats, checkBinary = true): AsyncGenerator<Buffer> {
+async function* checkedChunks(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, stats: LineStats, checkBinary = true): AsyncGenerator<Buffer> {
   let first = checkBinary;
   for await (const chunk of chunks) {
     if (first) {
@@ -105,7 +105,7 @@ export interface ByteLineSink {
  * Feeds a byte stream to a sink line by line without decoding it, with the same limits as
  * readLines: binary input is refused, lines are cut at MAX_LINE_CHARS bytes, CRs dropped.
  */
-export async function feedByteLines(chunks: AsyncIterable<Buffer>, stats: LineStats, sink: ByteLineSink, options: { checkBinary?: boolean } = {}): Promise<void> {
+export async function feedByteLines(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, stats: LineStats, sink: ByteLineSink, options: { checkBinary?: boolean } = {}): Promise<void> {
   let carry: Buffer | undefined;
   let overflow = false;
   const emit = (buf: Buffer, start: number, end: number, next: number, limit: number): number => {

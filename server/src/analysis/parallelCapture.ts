@@ -96,8 +96,10 @@ export async function readInParallel(
   // Each worker's group ids → the analyzer's.
   const groupOf = workers.map(() => [] as number[]);
   const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
-  // A few parts in flight per worker: enough to keep them busy, few enough to bound memory.
-  const window = workers.length * 2;
+  // Two parts queued per worker (it never waits for the next), and a bounded lead over the
+  // part being taken in: enough to keep them busy, few enough to bound memory.
+  const window = workers.length * 3;
+  const inFlight = workers.map(() => 0);
   try {
     return await new Promise<ParallelRun | undefined>((resolve, reject) => {
       const done = new Map<number, { worker: number; reply: Extract<PartReply, { type: 'part' }> }>();
@@ -110,14 +112,17 @@ export async function readInParallel(
           reject(e);
         }
       };
-      const send = (w: number) => {
-        if (nextToSend >= parts || nextToSend >= nextToTake + window) return false;
-        const index = nextToSend++;
-        const req: PartRequest = { index, start: cuts[index], end: cuts[index + 1] };
-        workers[w].postMessage(req);
-        return true;
+      // Parts go out in file order, to the worker with the fewest queued.
+      const fill = () => {
+        while (nextToSend < parts && nextToSend < nextToTake + window) {
+          const w = inFlight.indexOf(Math.min(...inFlight));
+          if (inFlight[w] >= 2) return;
+          const index = nextToSend++;
+          const req: PartRequest = { index, start: cuts[index], end: cuts[index + 1] };
+          workers[w].postMessage(req);
+          inFlight[w]++;
+        }
       };
-      const idle = new Set<number>();
       const take = () => {
         for (let r = done.get(nextToTake); r; r = done.get(nextToTake)) {
           done.delete(nextToTake);
@@ -140,7 +145,7 @@ export async function readInParallel(
           resolve({ stats, parts });
           return;
         }
-        for (const w of [...idle]) if (send(w)) idle.delete(w);
+        fill();
       };
       signal?.addEventListener('abort', () => fail(Object.assign(new Error('cancelled'), { name: 'AbortError' })), { once: true });
       workers.forEach((worker, w) => {
@@ -148,7 +153,8 @@ export async function readInParallel(
           if (settled) return;
           if (reply.type === 'error') return fail(new Error(reply.message));
           done.set(reply.index, { worker: w, reply });
-          if (!send(w)) idle.add(w);
+          inFlight[w]--;
+          fill();
           try {
             take();
           } catch (e) {
@@ -159,8 +165,8 @@ export async function readInParallel(
         worker.on('exit', (code) => {
           if (!settled && code !== 0) fail(new Error(`a reader thread stopped (exit code ${code})`));
         });
-        if (!send(w)) idle.add(w);
       });
+      fill();
     });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

@@ -590,9 +590,12 @@ export class PerfScriptParser {
     p.text = '';
     p.fieldsFrom = f.colon + 1 - start;
     p.gfpFollows = f.gfpFollows;
-    p.site = f.siteStart >= 0 ? this.strings.get(buf, f.siteStart, f.siteEnd, f.siteHash) : undefined;
+    // Only allocations use the call site and cache name (their group's); a free's chain is
+    // looked up by the call site's hash.
+    const alloc = kind.role === 'alloc';
+    p.site = alloc && f.siteStart >= 0 ? this.strings.get(buf, f.siteStart, f.siteEnd, f.siteHash) : undefined;
     p.paren = f.parenStart >= 0 ? decodeLatin1(buf, f.parenStart, f.parenEnd) : undefined;
-    p.cache = f.cacheStart >= 0 ? this.strings.get(buf, f.cacheStart, f.cacheEnd, f.cacheHash) : undefined;
+    p.cache = alloc && f.cacheStart >= 0 ? this.strings.get(buf, f.cacheStart, f.cacheEnd, f.cacheHash) : undefined;
     if (p.cache === undefined && kind.role === 'alloc') {
       const at = nameFieldAfter(buf, f.matchEnd, end);
       if (at) p.cache = decodeLatin1(buf, at[0], at[1]);
