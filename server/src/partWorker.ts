@@ -1,9 +1,9 @@
 // Worker thread entry for reading a large capture in parts (analysis/parallelCapture.ts): reads
 // the byte ranges it is sent with a recording parser and posts back what it recorded. The
 // parser lives as long as the worker, so its caches of call chains serve every part it reads.
-import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LineStats, feedByteLines } from './analysis/lineReader';
+import { readRange } from './analysis/fileRange';
 import { PartReply, PartRequest, PartWorkerData } from './analysis/parallelCapture';
 import { partReader } from './analysis/formats/registry';
 
@@ -18,27 +18,6 @@ async function read(req: PartRequest): Promise<{ reply: PartReply; transfer: Arr
   const { part, modeChanged, transfer } = reader.take();
   return { reply: { type: 'part', index: req.index, part, stats, modeChanged }, transfer };
 }
-
-/**
- * The bytes of [start, end) of a file, read into one buffer used again for every read: a
- * stream would allocate a fresh one per chunk, and the memory traffic of gigabytes of them
- * costs more than reading. Read synchronously: this thread has nothing else to do meanwhile.
- * (The line reader copies what it keeps of a chunk.)
- */
-function* readRange(file: string, start: number, end: number): Generator<Buffer> {
-  const fd = openSync(file, 'r');
-  try {
-    for (let pos = start; pos < end; ) {
-      const bytesRead = readSync(fd, chunk, 0, Math.min(chunk.length, end - pos), pos);
-      if (bytesRead === 0) break;
-      pos += bytesRead;
-      yield chunk.subarray(0, bytesRead);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-const chunk = Buffer.allocUnsafe(1 << 20);
 
 // One part at a time, in the order sent.
 let queue = Promise.resolve();

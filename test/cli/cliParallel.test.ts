@@ -96,8 +96,12 @@ describe('kleak analyze --jobs: a perf script capture read in parts by threads',
     const file = path.join(tmp, 'with-report.perf-script');
     fs.writeFileSync(file, `${head.trimEnd()}\n\n${head.trimEnd()}\n\n${report.trimEnd()}\n\n${head.trimEnd()}\n\n${head}`);
     const one = analyze(file, 1);
-    const two = analyze(file, 2, 8 << 10);
-    assert.equal(two.parts, undefined, 'fell back to one thread');
-    assert.equal(content(two), content(one));
+    // With 2 threads this one reads every other part itself, with 3 only the workers read: the
+    // section is met by either, at every cut size.
+    for (const [jobs, partBytes] of [[2, 8 << 10], [2, 4 << 10], [3, 8 << 10], [3, 4 << 10]] as const) {
+      const many = analyze(file, jobs, partBytes);
+      assert.equal(many.parts, undefined, `${jobs} threads, ${partBytes} B parts: fell back to one thread`);
+      assert.equal(content(many), content(one));
+    }
   });
 });

@@ -120,6 +120,59 @@ export class PointerTable {
   }
 }
 
+/**
+ * Unmatched frees by pointer, the oldest dropped first beyond `max`: a Map's semantics (set
+ * moves a key to the newest end) over a PointerTable and a queue, so the lookup every
+ * allocation makes does not box its key.
+ */
+export class RecentFrees {
+  private readonly index = new PointerTable(64);
+  /** Queue of entries, oldest first from `head`; an entry whose key no longer maps to it is stale. */
+  private keys: number[] = [];
+  private ts: number[] = [];
+  private seqs: number[] = [];
+  private head = 0;
+
+  constructor(private readonly max: number) {}
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** The free of `key` (its time and sequence number), removed; undefined if none. */
+  take(key: number): { ts: number; seq: number } | undefined {
+    if (this.index.size === 0) return undefined;
+    const at = this.index.get(key);
+    if (at === undefined) return undefined;
+    this.index.delete(key);
+    return { ts: this.ts[at - this.base], seq: this.seqs[at - this.base] };
+  }
+
+  set(key: number, ts: number, seq: number): void {
+    const pos = this.base + this.keys.length;
+    this.keys.push(key);
+    this.ts.push(ts);
+    this.seqs.push(seq);
+    this.index.set(key, pos);
+    while (this.index.size > this.max) {
+      const k = this.keys[this.head];
+      if (this.index.get(k) === this.base + this.head) this.index.delete(k);
+      this.head++;
+    }
+    // Drop the consumed head of the queue now and then (positions stay absolute).
+    if (this.head > 4096 && this.head * 2 > this.keys.length) {
+      this.base += this.head;
+      this.keys = this.keys.slice(this.head);
+      this.ts = this.ts.slice(this.head);
+      this.seqs = this.seqs.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Absolute position of keys[0]. */
+  private base = 0;
+}
+
 class GroupStats {
   allocs = 0;
   frees = 0;
@@ -234,7 +287,7 @@ export class Ledger {
    * turn (bpftrace) can print a free before the allocation it frees. An allocation of the same
    * pointer with an earlier timestamp pairs with it. Bounded; oldest dropped first.
    */
-  private readonly earlyFrees: Record<AddressSpace, Map<number, { ts: number; seq: number }>> = { slab: new Map(), page: new Map(), percpu: new Map() };
+  private readonly earlyFrees: Record<AddressSpace, RecentFrees> = { slab: new RecentFrees(MAX_EARLY_FREES), page: new RecentFrees(MAX_EARLY_FREES), percpu: new RecentFrees(MAX_EARLY_FREES) };
 
   private t0 = NaN;
   private tLast = NaN;
@@ -307,10 +360,8 @@ export class Ledger {
     const g = this.group(group);
     this.count(g, ts, bytes, requested, line);
     this.t.allocsBySpace[space]++;
-    const earlies = this.earlyFrees[space];
-    const early = earlies.size > 0 ? earlies.get(key) : undefined;
+    const early = this.earlyFrees[space].take(key);
     if (early !== undefined) {
-      earlies.delete(key);
       // Freed later in time than allocated, only printed first: a pair, not an unmatched free.
       if (early.ts > ts) {
         g.frees++;
@@ -376,10 +427,7 @@ export class Ledger {
       this.t.unmatchedFrees++;
       this.hooks.unmatched?.(seq);
       if (!Number.isNaN(ts)) {
-        const early = this.earlyFrees[space];
-        early.delete(key);
-        early.set(key, { ts, seq });
-        if (early.size > MAX_EARLY_FREES) early.delete(early.keys().next().value!);
+        this.earlyFrees[space].set(key, ts, seq);
       }
       return;
     }

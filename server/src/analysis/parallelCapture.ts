@@ -7,21 +7,23 @@
 import { promises as fs } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { CaptureAnalyzer } from './formats/registry';
-import { LineStats } from './lineReader';
+import { LineStats, feedByteLines } from './lineReader';
+import { readRange } from './fileRange';
 
 /** How a caller lets analyzeCaptureFile use threads: the bundled worker script and how many. */
 export interface ParallelOptions {
   /** The partWorker bundle (dist/partWorker.js next to the CLI and the server). */
   workerScript: string;
-  workers: number;
+  /** Threads reading the file, this one included (so at least 2). */
+  threads: number;
   /** Bytes per part (default PART_BYTES), and the smallest file read in parts (default PARALLEL_MIN_BYTES): tests cut small files many times. */
   partBytes?: number;
   minBytes?: number;
 }
 
 /** Files smaller than this are read by one thread (threads cost more than they save). */
-export const PARALLEL_MIN_BYTES = 48 * 1024 * 1024;
-export const PART_BYTES = 16 * 1024 * 1024;
+export const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
+export const PART_BYTES = 32 * 1024 * 1024;
 /** How far after a cut point to look for the blank line that ends an event. */
 const SEEK_BYTES = 1024 * 1024;
 const BLANK_LINE = Buffer.from('\n\n');
@@ -72,10 +74,12 @@ export interface ParallelRun {
   parts: number;
 }
 
+const cancelled = () => Object.assign(new Error('cancelled'), { name: 'AbortError' });
+
 /**
- * Read `path` in parts with worker threads into `analyzer` (which must take parts). Resolves
- * with the merged line statistics, or undefined when the file cannot be read this way (then the
- * caller reads it with one thread). Rejects on cancellation (AbortError) or a worker failure.
+ * Read `path` in parts with threads into `analyzer` (which must take parts). Resolves with the
+ * merged line statistics, or undefined when the file cannot be read this way (then the caller
+ * reads it with one thread). Rejects on cancellation (AbortError) or a worker failure.
  */
 export async function readInParallel(
   path: string,
@@ -87,88 +91,101 @@ export async function readInParallel(
   onProgress?: (fraction: number) => void,
 ): Promise<ParallelRun | undefined> {
   const absorb = analyzer.absorbPart;
-  if (!absorb || parallel.workers < 1 || size < (parallel.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
-  if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+  const sink = analyzer.bytes;
+  if (!absorb || !sink || parallel.threads < 2 || size < (parallel.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
+  if (signal?.aborted) throw cancelled();
   const cuts = await partBoundaries(path, size, parallel.partBytes ?? PART_BYTES);
   if (!cuts || cuts.length < 3) return undefined;
   const parts = cuts.length - 1;
-  const workers = Array.from({ length: Math.min(parallel.workers, parts) }, () => new Worker(parallel.workerScript, { workerData: data }));
+  const workers = Array.from({ length: Math.min(parallel.threads - 1, parts - 1) }, () => new Worker(parallel.workerScript, { workerData: data }));
+  // With one worker beside it, this thread reads every other part itself: taking a part in
+  // costs a fraction of reading one, and its own parts need no taking in. With more, it only
+  // takes theirs in.
+  const mine = (i: number) => workers.length === 1 && i % 2 === 0;
+  const theirs: number[] = [];
+  for (let i = 0; i < parts; i++) if (!mine(i)) theirs.push(i);
   // Each worker's group ids → the analyzer's.
   const groupOf = workers.map(() => [] as number[]);
   const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
-  // Two parts queued per worker (it never waits for the next), and a bounded lead over the
-  // part being taken in: enough to keep them busy, few enough to bound memory.
-  const window = workers.length * 3;
+  const add = (s: LineStats) => {
+    stats.lines += s.lines;
+    stats.bytes += s.bytes;
+    stats.cutLines += s.cutLines;
+    stats.binary ||= s.binary;
+  };
+
+  // Parts go out in file order, to the worker with the fewest queued (up to three each: it
+  // never waits for the next), at most `window` parts ahead of the one being taken in.
+  const window = 3 * workers.length + 2;
   const inFlight = workers.map(() => 0);
-  try {
-    return await new Promise<ParallelRun | undefined>((resolve, reject) => {
-      const done = new Map<number, { worker: number; reply: Extract<PartReply, { type: 'part' }> }>();
-      let nextToSend = 0;
-      let nextToTake = 0;
-      let settled = false;
-      const fail = (e: Error) => {
-        if (!settled) {
-          settled = true;
-          reject(e);
-        }
-      };
-      // Parts go out in file order, to the worker with the fewest queued.
-      const fill = () => {
-        while (nextToSend < parts && nextToSend < nextToTake + window) {
-          const w = inFlight.indexOf(Math.min(...inFlight));
-          if (inFlight[w] >= 2) return;
-          const index = nextToSend++;
-          const req: PartRequest = { index, start: cuts[index], end: cuts[index + 1] };
-          workers[w].postMessage(req);
-          inFlight[w]++;
-        }
-      };
-      const take = () => {
-        for (let r = done.get(nextToTake); r; r = done.get(nextToTake)) {
-          done.delete(nextToTake);
-          // A perf report section began inside a part: its meaning depends on what came before.
-          if (r.reply.modeChanged) {
-            settled = true;
-            resolve(undefined);
-            return;
-          }
-          absorb(r.reply.part, groupOf[r.worker]);
-          stats.lines += r.reply.stats.lines;
-          stats.bytes += r.reply.stats.bytes;
-          stats.cutLines += r.reply.stats.cutLines;
-          stats.binary ||= r.reply.stats.binary;
-          nextToTake++;
-          onProgress?.(cuts[nextToTake] / size);
-        }
-        if (nextToTake === parts) {
-          settled = true;
-          resolve({ stats, parts });
-          return;
-        }
-        fill();
-      };
-      signal?.addEventListener('abort', () => fail(Object.assign(new Error('cancelled'), { name: 'AbortError' })), { once: true });
-      workers.forEach((worker, w) => {
-        worker.on('message', (reply: PartReply) => {
-          if (settled) return;
-          if (reply.type === 'error') return fail(new Error(reply.message));
-          done.set(reply.index, { worker: w, reply });
-          inFlight[w]--;
-          fill();
-          try {
-            take();
-          } catch (e) {
-            fail(e as Error);
-          }
-        });
-        worker.on('error', fail);
-        worker.on('exit', (code) => {
-          if (!settled && code !== 0) fail(new Error(`a reader thread stopped (exit code ${code})`));
-        });
-      });
-      fill();
+  const replies = new Map<number, { worker: number; reply: Extract<PartReply, { type: 'part' }> }>();
+  let sent = 0;
+  let taking = 0;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const dispatch = () => {
+    while (sent < theirs.length && theirs[sent] < taking + window) {
+      const w = inFlight.indexOf(Math.min(...inFlight));
+      if (inFlight[w] >= 3) return;
+      const index = theirs[sent++];
+      workers[w].postMessage({ index, start: cuts[index], end: cuts[index + 1] } satisfies PartRequest);
+      inFlight[w]++;
+    }
+  };
+  const fail = (e: Error) => {
+    failure ??= e;
+    wake?.();
+  };
+  workers.forEach((worker, w) => {
+    worker.on('message', (reply: PartReply) => {
+      if (reply.type === 'error') return fail(new Error(reply.message));
+      replies.set(reply.index, { worker: w, reply });
+      inFlight[w]--;
+      dispatch();
+      wake?.();
     });
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (code !== 0) fail(new Error(`a reader thread stopped (exit code ${code})`));
+    });
+  });
+  const onAbort = () => fail(cancelled());
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const replyOf = async (i: number) => {
+    for (;;) {
+      if (failure) throw failure;
+      const r = replies.get(i);
+      if (r) {
+        replies.delete(i);
+        return r;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  };
+
+  try {
+    dispatch();
+    for (let i = 0; i < parts; i++) {
+      taking = i;
+      dispatch();
+      if (mine(i)) {
+        const own: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
+        await feedByteLines(readRange(path, cuts[i], cuts[i + 1]), own, sink, { checkBinary: i === 0 });
+        if (failure) throw failure;
+        add(own);
+        // A perf report section began: what follows depends on it (the workers cannot know).
+        if (analyzer.partsUsable && !analyzer.partsUsable()) return undefined;
+      } else {
+        const { worker, reply } = await replyOf(i);
+        if (reply.modeChanged) return undefined;
+        absorb(reply.part, groupOf[worker]);
+        add(reply.stats);
+      }
+      onProgress?.(cuts[i + 1] / size);
+    }
+    return { stats, parts };
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

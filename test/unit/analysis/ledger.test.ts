@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ledger, PointerTable, SERIES_BINS } from '../../../server/src/analysis/ledger';
+import { Ledger, PointerTable, RecentFrees, SERIES_BINS } from '../../../server/src/analysis/ledger';
 
 describe('pointer table', () => {
   it('keeps 52-bit keys, survives deletions in probe runs, grows', () => {
@@ -80,5 +80,31 @@ describe('ledger', () => {
     l.allocUnpaired(3, 2, 4096, NaN, 9);
     const g = l.result().groups[0];
     assert.deepEqual([g.unpaired, g.outstanding, g.allocatedBytes, g.firstLine, g.sampleLines], [2, 0, 8192, 5, [5, 9]]);
+  });
+});
+
+describe('RecentFrees (unmatched frees kept for a while)', () => {
+  it('behaves as a Map whose set moves a key to the newest end and that drops its oldest beyond the limit', () => {
+    // Random sets and takes over few keys, against that Map, with and without eviction pressure.
+    let seed = 12345;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    for (const max of [1, 3, 50]) {
+      const recent = new RecentFrees(max);
+      const model = new Map<number, { ts: number; seq: number }>();
+      for (let step = 0; step < 20_000; step++) {
+        const key = 0x1000 + rand(80) * 64;
+        if (rand(3) > 0) {
+          recent.set(key, step / 10, step);
+          model.delete(key);
+          model.set(key, { ts: step / 10, seq: step });
+          if (model.size > max) model.delete(model.keys().next().value!);
+        } else {
+          const expected = model.get(key);
+          model.delete(key);
+          assert.deepEqual(recent.take(key), expected, `step ${step}, max ${max}`);
+        }
+        assert.equal(recent.size, model.size);
+      }
+    }
   });
 });

@@ -491,7 +491,8 @@ export class PerfScriptParser {
     const site = read ? (this.fields.siteStart >= 0 ? this.fields.siteHash : p.paren !== undefined ? textHash(p.paren) : undefined) : siteKey(p);
     const known = site !== undefined ? this.bySite.get(site) : undefined;
     if (known) {
-      for (const b of known) {
+      for (let k = 0; k < known.length; k++) {
+        const b = known[k];
         const blockEnd = next + b.bytes.length;
         if (blockEnd + 1 < limit && buf[blockEnd] === 10 && buf[blockEnd + 1] === 10 && buf.compare(b.bytes, 0, b.bytes.length, next, blockEnd) === 0) {
           return this.skipBlock(p, b.block, blockEnd, read, buf, start, end);

@@ -36,6 +36,8 @@ export interface CaptureAnalyzer {
   bytes?: ByteLineSink;
   /** Take in the next part of the file, read by another thread (partReader), in file order. */
   absorbPart?(part: unknown, groupOf: number[]): void;
+  /** Can the parts after what it read so far still be read apart (no mode begun that they depend on)? */
+  partsUsable?(): boolean;
 }
 
 /** Reads parts of a file for an analyzer on another thread (see parallelCapture). */
@@ -109,6 +111,7 @@ export const FORMATS: CaptureFormat[] = [
         finish: () => perfScriptView(p.finish()),
         bytes: byteSink(p),
         absorbPart: (part, groupOf) => p.absorbPart(part as ParsedPart, groupOf),
+        partsUsable: () => !p.inReportMode(),
       };
     },
   },
