@@ -5,7 +5,7 @@ import { AllocSite, AllocinfoReport } from '../formats/allocinfo';
 import { compareQuantities, grewSteadily, Growth, steadyGrowth } from '../compare';
 import { formatBytes, plural } from '../units';
 import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem } from './captureView';
-import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects, containedOutline } from './viewKit';
+import { HoverIndex, MAX_RELATED, code, md, problemFindings, rankSuspects, containedOutline } from './viewKit';
 
 export function siteKey(s: AllocSite): string {
   return `${s.file}:${s.fileLine} ${s.func}`;
@@ -100,11 +100,11 @@ export function allocinfoView(report: AllocinfoReport): CaptureView {
       return lines.join('\n');
     });
     hovers.add(s.callsRange, () => `**${s.calls}** allocations from this site are live (allocated and not freed) at the time of the dump.`);
-    hovers.add(s.frame.fileRange!, () => `Allocation call site \`${md(s.file)}:${s.fileLine}\`${s.module ? ` in module \`${s.module}\`` : ''}: the line that called the allocator (the \`alloc_hooks\` wrapper records it).`);
+    hovers.add(s.frame.fileRange!, () => `Allocation call site ${code(`${s.file}:${s.fileLine}`)}${s.module ? ` in module \`${s.module}\`` : ''}: the line that called the allocator (the \`alloc_hooks\` wrapper records it).`);
     if (s.frame.symbol) {
       hovers.add(s.frame.symbolRange, () => {
         const rank = suspects.findIndex((x) => x.line === s.line) + 1;
-        const lines = [`**${md(s.func)}** — ${bytesText(s)} in ${s.calls} live allocations`, '', `Source: \`${md(s.file)}:${s.fileLine}\``];
+        const lines = [`**${md(s.func)}** — ${bytesText(s)} in ${s.calls} live allocations`, '', `Source: ${code(`${s.file}:${s.fileLine}`)}`];
         if (s.module) lines.push('', `Module: \`${s.module}\``);
         if (rank > 0 && s.dump === dumps.length - 1) lines.push('', `Rank ${rank} of ${suspects.length} by bytes${multi ? ' (last dump)' : ''}.`);
         if (g) lines.push('', `First → last dump: ${g.before.count} → ${g.after.count} allocations, ${formatBytes(g.before.bytes)} → ${formatBytes(g.after.bytes)}.`);

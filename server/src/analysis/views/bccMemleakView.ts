@@ -9,7 +9,7 @@ import { frameLabel } from '../frames';
 import { frameKey } from '../stacks';
 import { formatBytes, plural } from '../units';
 import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem } from './captureView';
-import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects, spanRange, containedOutline } from './viewKit';
+import { HoverIndex, MAX_RELATED, code, md, problemFindings, rankSuspects, spanRange, containedOutline } from './viewKit';
 
 interface StackGroup {
   signature: string;
@@ -131,7 +131,7 @@ export function bccMemleakView(report: BccMemleakReport): CaptureView {
     hovers.add(s.headerRange, () => {
       const lines = [`**${s.bytes} bytes** (${formatBytes(s.bytes)}) in **${plural(s.allocations, 'allocation')}** not freed when memleak printed this dump${dumps[s.dump]?.time ? ` at ${dumps[s.dump].time}` : ''}.`];
       if (s.allocations > 0) lines.push('', `${formatBytes(Math.round(s.bytes / s.allocations))} per allocation on average.`);
-      lines.push('', `Suspect: \`${md(site(g.norm, s))}\``);
+      lines.push('', `Suspect: ${code(site(g.norm, s))}`);
       if (gr && multi) lines.push('', `First → last dump: ${formatBytes(gr.before.bytes)} → ${formatBytes(gr.after.bytes)} (${gr.before.count} → ${gr.after.count} allocations).`);
       return lines.join('\n');
     });
@@ -260,12 +260,12 @@ function frameHover(f: Frame, g: StackGroup, s: BccStack): string {
   const lines = [`**${md(f.symbol ?? `0x${f.address}`)}**`, ''];
   if (!f.symbol) lines.push('Unresolved address: memleak could not symbolise it (no kallsyms access, or a kernel/module it cannot read).', '');
   if (f.offset !== undefined) lines.push(`Offset \`0x${f.offset.toString(16)}\` into the function`, '');
-  if (f.module) lines.push(`Module: \`${md(f.module)}\``, '');
+  if (f.module) lines.push(`Module: ${code(f.module)}`, '');
   const suspect = g.norm.suspect;
   lines.push(
     suspect && f.symbol !== undefined && suspect.symbol !== undefined && frameKey(f) === frameKey(suspect)
       ? '**Suspect frame** of this stack: the first function outside the allocator.'
-      : `Not the suspect frame (suspect: \`${md(site(g.norm, s))}\`).`,
+      : `Not the suspect frame (suspect: ${code(site(g.norm, s))}).`,
   );
   return lines.join('\n');
 }

@@ -9,7 +9,7 @@ import { frameKey } from '../stacks';
 import { explainGfpNames, explainMigrateType, explainPageFlags } from '../gfp';
 import { formatBytes, plural } from '../units';
 import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem } from './captureView';
-import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects, containedOutline } from './viewKit';
+import { HoverIndex, MAX_RELATED, code, md, problemFindings, rankSuspects, containedOutline } from './viewKit';
 
 /** page_owner does not print the page size; 4 KiB is the common case (x86, most arm64). */
 export const PAGE_SIZE = 4096;
@@ -236,8 +236,8 @@ function migrateHover(type: string, what: string): string {
 function frameHover(f: Frame, g: StackGroup, isSuspect: boolean): string {
   const lines = [`**${md(f.symbol ?? `0x${f.address}`)}**`, ''];
   if (f.offset !== undefined) lines.push(`Offset \`0x${f.offset.toString(16)}\`${f.size !== undefined ? ` of \`0x${f.size.toString(16)}\`` : ''} into the function`, '');
-  if (f.module) lines.push(`Module: \`${md(f.module)}\``, '');
-  lines.push(isSuspect ? '**Suspect frame**: the first function outside the page and slab allocators.' : `Not the suspect frame (suspect: \`${md(site(g))}\`).`);
+  if (f.module) lines.push(`Module: ${code(f.module)}`, '');
+  lines.push(isSuspect ? '**Suspect frame**: the first function outside the page and slab allocators.' : `Not the suspect frame (suspect: ${code(site(g))}).`);
   lines.push('', `This stack holds ${plural(g.pages, 'page')} (${formatBytes(g.pages * PAGE_SIZE)}) in ${plural(g.count, 'record')}.`);
   return lines.join('\n');
 }

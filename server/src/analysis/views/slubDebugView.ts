@@ -10,7 +10,7 @@ import { frameLabel } from '../frames';
 import { frameKey } from '../stacks';
 import { formatBytes, plural } from '../units';
 import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem, RelatedLocation } from './captureView';
-import { HoverIndex, MAX_RELATED, md, problemFindings, rankSuspects, spanRange, containedOutline } from './viewKit';
+import { HoverIndex, MAX_RELATED, code, md, problemFindings, rankSuspects, spanRange, containedOutline } from './viewKit';
 
 const KIND_TEXT: Record<SlubBugKind, { name: string; means: string }> = {
   'poison-overwritten': { name: 'Poison overwritten', means: 'something wrote to the object after it was freed (a use after free)' },
@@ -168,7 +168,7 @@ export function slubDebugView(report: SlubReport): CaptureView {
     for (const h of t.hex) hovers.add(h.range, () => hexHover(h, t.hex, t.op === 'free' ? 'freed' : 'allocated'));
   }
   for (const b of bugs) {
-    hovers.add(b.messageRange, () => `**${KIND_TEXT[b.bug].name}** in \`${md(b.cache)}\`: ${KIND_TEXT[b.bug].means}.${b.taint ? `\n\nTaint: \`${md(b.taint.trim())}\`${/ B\b| B /.test(` ${b.taint} `) ? ' — `B` means a bad page or an earlier SLUB error: look for the first report.' : ''}` : ''}`);
+    hovers.add(b.messageRange, () => `**${KIND_TEXT[b.bug].name}** in ${code(b.cache)}: ${KIND_TEXT[b.bug].means}.${b.taint ? `\n\nTaint: ${code(b.taint.trim())}${/ B\b| B /.test(` ${b.taint} `) ? ' — `B` means a bad page or an earlier SLUB error: look for the first report.' : ''}` : ''}`);
     hovers.add(b.cacheRange, () => cacheHover(b.cache));
     if (b.corruption?.firstRange) hovers.add(b.corruption.firstRange, () => corruptionHover(b));
     if (b.corruption?.expectedRange) hovers.add(b.corruption.expectedRange, () => corruptionHover(b));
@@ -376,15 +376,15 @@ function bugFinding(b: SlubBug): Finding {
 
 function cacheHover(cache: string): string {
   const size = objectSizeOf(cache);
-  const lines = [`**Slab cache** \`${md(cache)}\``];
+  const lines = [`**Slab cache** ${code(cache)}`];
   if (size !== undefined) lines.push('', `A kmalloc cache: objects of ${formatBytes(size)} (requests are rounded up to it).`);
-  if (cache !== cacheBase(cache)) lines.push('', `A per-memory-cgroup child of \`${md(cacheBase(cache))}\` (pre-5.9 kernels).`);
+  if (cache !== cacheBase(cache)) lines.push('', `A per-memory-cgroup child of ${code(cacheBase(cache))} (pre-5.9 kernels).`);
   return lines.join('\n');
 }
 
 function traceHover(t: SlubTrace, p: TracePairing, g: { outstanding: SlubTrace[]; paired: number } | undefined): string {
-  const lines = [`**TRACE ${t.op}** of object \`0x${t.address}\` in \`${md(t.cache)}\``, '', `\`inuse=${t.inuse}\`: objects in use in its slab${t.fp ? `, \`fp=${t.fp}\`: the next free object` : ''}.`];
-  if (t.comm) lines.push('', `By \`${md(t.comm)}\` (pid ${t.pid}) on CPU ${t.cpu}.`);
+  const lines = [`**TRACE ${t.op}** of object \`0x${t.address}\` in ${code(t.cache)}`, '', `\`inuse=${t.inuse}\`: objects in use in its slab${t.fp ? `, \`fp=${t.fp}\`: the next free object` : ''}.`];
+  if (t.comm) lines.push('', `By ${code(t.comm)} (pid ${t.pid}) on CPU ${t.cpu}.`);
   if (t.op === 'alloc') {
     const f = p.freeOf.get(t);
     lines.push('', f ? `Freed at line ${f.line + 1}.` : '**Never freed** in this capture.');
@@ -429,7 +429,7 @@ function hexHover(h: HexRow, rows: HexRow[], state: string): string {
 }
 
 function trackHover(t: SlubTrack, b: SlubBug): string {
-  const lines = [`**${t.kind === 'alloc' ? 'Allocation' : 'Free'} track** of the ${KIND_TEXT[b.bug].name} report in \`${md(b.cache)}\``, ''];
+  const lines = [`**${t.kind === 'alloc' ? 'Allocation' : 'Free'} track** of the ${KIND_TEXT[b.bug].name} report in ${code(b.cache)}`, ''];
   lines.push(`${t.kind === 'alloc' ? 'Allocated' : 'Freed'} in \`${t.caller ? md(frameLabel(t.caller)) : '?'}\``);
   if (t.age !== undefined) lines.push('', `${t.age} jiffies before the report (age)`);
   if (t.cpu !== undefined || t.pid !== undefined) lines.push('', `On CPU ${t.cpu ?? '?'}, by pid ${t.pid ?? '?'}`);
@@ -438,7 +438,7 @@ function trackHover(t: SlubTrack, b: SlubBug): string {
 }
 
 function locationHover(l: SlubLocation, free: boolean): string {
-  const lines = [`**${plural(l.count, 'object')}** ${free ? 'last freed' : 'allocated'} from \`${md(l.caller ? frameLabel(l.caller) : '<not-available>')}\``];
+  const lines = [`**${plural(l.count, 'object')}** ${free ? 'last freed' : 'allocated'} from ${code(l.caller ? frameLabel(l.caller) : '<not-available>')}`];
   if (l.notAvailable) lines.push('', '`<not-available>`: these objects were never freed before (free_traces of objects allocated for the first time), or no track was recorded.');
   lines.push('', `Age (jiffies since ${free ? 'free' : 'allocation'}): ${l.age.avg !== undefined ? `min ${l.age.min}, average ${l.age.avg}, max ${l.age.max}` : String(l.age.min)}`);
   lines.push('', `pid ${l.pids.min === l.pids.max ? l.pids.min : `${l.pids.min}–${l.pids.max}`}${l.cpus ? `, CPUs ${l.cpus}` : ''}${l.nodes ? `, nodes ${l.nodes}` : ''}`);
@@ -450,7 +450,7 @@ function frameHover(f: Frame, context: string, isSuspect: boolean): string {
   const lines = [`**${md(f.symbol ?? `0x${f.address}`)}**${f.unreliable ? ' (`?`: the unwinder is not sure of this frame)' : ''}`, ''];
   if (!f.symbol) lines.push('Unresolved address.', '');
   if (f.offset !== undefined) lines.push(`Offset \`0x${f.offset.toString(16)}\`${f.size !== undefined ? ` of \`0x${f.size.toString(16)}\` bytes` : ''} into the function`, '');
-  if (f.module) lines.push(`Module: \`${md(f.module)}\``, '');
+  if (f.module) lines.push(`Module: ${code(f.module)}`, '');
   lines.push(`In the ${md(context)}.`);
   if (isSuspect) lines.push('', '**Suspect frame**: the first function outside the allocator and the debugging machinery.');
   return lines.join('\n');

@@ -83,6 +83,18 @@ export function md(text: string): string {
 }
 
 /**
+ * Capture text as a Markdown code span. Escapes do not work inside code spans (md()'s
+ * backslashes would show), so the text goes in as it is, fenced by more backticks than it holds.
+ */
+export function code(text: string): string {
+  const flat = text.replace(/[\r\n]+/g, ' ');
+  let fence = '`';
+  while (flat.includes(fence)) fence += '`';
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
+/**
  * A range from `start` to the start of `endLine`, or to `sameLineEnd` when the record ends on
  * its first line (newlines lost): the end never comes before the start.
  */

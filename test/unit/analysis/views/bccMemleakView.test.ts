@@ -20,6 +20,11 @@ describe('memleak view', () => {
     for (const w of warnings) assert.match(lines[w.range.start.line], /bytes in \d+ allocations from stack/);
     const h = lines.findIndex((l) => l.includes('248 bytes'));
     assert.match(view.hover({ line: h, character: lines[h].indexOf('248') })!.contents, /62 B per allocation/);
+    // The hover of the frame after the suspect names it in a code span, underscores as they are.
+    const frame = lines.findIndex((l) => /\bbpf_prog_load\b/.test(l) && !/bytes in/.test(l)) + 1;
+    const fh = view.hover({ line: frame, character: lines[frame].search(/\S/) + 2 })!.contents;
+    assert.match(fh, /suspect: `bpf_prog_load`/);
+    assert.doesNotMatch(fh, /`[^`]*\\[^`]*`/, 'no escapes inside code spans');
     assert.deepEqual(view.folds.map((f) => [f.startLine, f.endLine]), [[3, 5], [7, 13], [15, 22], [24, 32]]);
   });
 
