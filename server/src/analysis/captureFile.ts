@@ -98,12 +98,20 @@ export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptio
     if (options.parallel && analyzer.absorbPart && !path.endsWith('.gz')) {
       stream.destroy();
       const data = { path, format: format.id, since: options.since, until: options.until };
-      const run = await readInParallel(path, size, analyzer, data, options.parallel, options.signal, options.onProgress);
+      let run: Awaited<ReturnType<typeof readInParallel>>;
+      try {
+        run = await readInParallel(path, size, analyzer, data, options.parallel, options.signal, options.onProgress);
+      } catch (e) {
+        if ((e as Error).name === 'AbortError') throw e;
+        // A reader thread failed (could not start, ran out of memory): one thread reads it all.
+        run = undefined;
+      }
       if (run) {
         if (run.stats.binary) return { ok: false, reason: 'binary file, not a text capture' };
         return { ok: true, format, view: analyzer.finish(), stats: run.stats, parts: run.parts };
       }
-      // Not cut into parts after all (no blank lines to cut at, a perf report section): one thread.
+      // Not read in parts after all (no blank lines to cut at, a perf report section, a failed
+      // thread): one thread reads it from the start.
       analyzer = format.create({ since: options.since, until: options.until, detail: false });
     }
     if (analyzer.bytes) {

@@ -10,7 +10,8 @@ import zlib from 'node:zlib';
 import { partBoundaries } from '../../../server/src/analysis/parallelCapture';
 import { PerfScriptParser } from '../../../server/src/analysis/formats/perfScript';
 import { perfScriptView } from '../../../server/src/analysis/views/perfScriptView';
-import { fixturePath, fixturesIn, generatedPath } from '../../helpers/fixtures';
+import { REPO_ROOT, fixturePath, fixturesIn, generatedPath } from '../../helpers/fixtures';
+import { analyzeCaptureFile } from '../../../server/src/analysis/captureFile';
 
 let tmp: string;
 before(() => {
@@ -85,5 +86,44 @@ describe('parts recorded by one parser and taken in by another', () => {
       assert.deepEqual(parts.findings, whole.findings, f);
       assert.deepEqual(parts.suspects, whole.suspects, f);
     }
+  });
+});
+
+describe('analyzeCaptureFile with threads, when things go wrong', () => {
+  const cut = { threads: 2, partBytes: 256 << 10, minBytes: 0 };
+  let file: string;
+  let alone: Awaited<ReturnType<typeof analyzeCaptureFile>>;
+  before(async () => {
+    file = path.join(tmp, 'task-threads.txt');
+    fs.writeFileSync(file, gunzip('perf-kmem-socketpair-task.txt.gz'));
+    alone = await analyzeCaptureFile(file);
+    assert.ok(alone.ok && alone.parts === undefined);
+  });
+
+  for (const [what, script] of [
+    ['cannot start', 'throw new Error("no such module")'],
+    ['stops on its first part', 'require("node:worker_threads").parentPort.on("message", () => process.exit(3))'],
+    ['answers with an error', 'const { parentPort } = require("node:worker_threads"); parentPort.on("message", (m) => parentPort.postMessage({ type: "error", index: m.index, message: "disk on fire" }))'],
+  ] as const) {
+    it(`a reader thread that ${what}: one thread reads the file, the same report`, async () => {
+      const workerScript = path.join(tmp, `worker-${what.replace(/\W+/g, '-')}.js`);
+      fs.writeFileSync(workerScript, script);
+      const r = await analyzeCaptureFile(file, { parallel: { workerScript, ...cut } });
+      assert.ok(r.ok && alone.ok);
+      assert.equal(r.parts, undefined, 'read by one thread');
+      assert.deepEqual(r.view.suspects, alone.view.suspects);
+      assert.deepEqual(r.view.findings, alone.view.findings);
+    });
+  }
+
+  it('cancelled while the threads read: "cancelled", and no thread left running', async () => {
+    const workerScript = path.join(REPO_ROOT, 'dist', 'partWorker.js');
+    assert.ok(fs.existsSync(workerScript), 'dist/ is built before the tests (npm test builds it)');
+    const abort = new AbortController();
+    const r = await analyzeCaptureFile(file, { parallel: { workerScript, ...cut }, signal: abort.signal, onProgress: (f) => f > 0.2 && abort.abort() });
+    assert.deepEqual(r, { ok: false, reason: 'cancelled' });
+    const done = await analyzeCaptureFile(file, { parallel: { workerScript, ...cut } });
+    assert.ok(done.ok && alone.ok && done.parts !== undefined && done.parts > 10, 'read in parts when nothing goes wrong');
+    assert.deepEqual(done.view.suspects, alone.view.suspects);
   });
 });
