@@ -24,7 +24,7 @@ describe('memleak view', () => {
     const frame = lines.findIndex((l) => /\bbpf_prog_load\b/.test(l) && !/bytes in/.test(l)) + 1;
     const fh = view.hover({ line: frame, character: lines[frame].search(/\S/) + 2 })!.contents;
     assert.match(fh, /suspect: `bpf_prog_load`/);
-    assert.doesNotMatch(fh, /`[^`]*\\[^`]*`/, 'no escapes inside code spans');
+    assert.ok(fh.split('`').every((part, i) => i % 2 === 0 || !part.includes('\\')), 'no escapes inside code spans');
     assert.deepEqual(view.folds.map((f) => [f.startLine, f.endLine]), [[3, 5], [7, 13], [15, 22], [24, 32]]);
   });
 
