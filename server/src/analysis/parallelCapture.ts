@@ -1,6 +1,7 @@
 // Reads a large capture with several threads: the file is cut into parts where an event ends
 // (after a blank line), worker threads read the parts (partWorker) and record what they find,
-// and this thread takes the parts in, in file order, into one analyzer — the same ledger calls
+// and this thread takes the parts in, in file order, into one analyzer (beside a single worker
+// it also reads every other part itself) — the same ledger calls
 // in the same order as one reader from start to end, so the same result, in a fraction of the
 // time on a machine with more than one core. Memory stays bounded: only a few parts are in
 // flight, and a part's record is a few bytes per event.
@@ -56,8 +57,13 @@ export async function partBoundaries(path: string, size: number, partBytes: numb
     const buf = Buffer.alloc(SEEK_BYTES + 1);
     for (let at = partBytes; at < size - partBytes / 4; at += partBytes) {
       if (at <= cuts[cuts.length - 1]) continue;
-      const { bytesRead } = await fh.read(buf, 0, buf.length, at - 1);
-      const blank = buf.subarray(0, bytesRead).indexOf(BLANK_LINE);
+      // A call chain is a few KB: look a little way first, then up to SEEK_BYTES.
+      let { bytesRead } = await fh.read(buf, 0, 64 * 1024, at - 1);
+      let blank = buf.subarray(0, bytesRead).indexOf(BLANK_LINE);
+      if (blank < 0) {
+        ({ bytesRead } = await fh.read(buf, 0, buf.length, at - 1));
+        blank = buf.subarray(0, bytesRead).indexOf(BLANK_LINE);
+      }
       if (blank < 0) return undefined;
       const cut = at - 1 + blank + 2;
       if (cut < size) cuts.push(cut);
