@@ -206,7 +206,7 @@ if (JSON_OUT) {
   log(`# ${m.report.records} events; top suspect ${m.report.suspects[0]?.verdict} ${m.report.suspects[0]?.site}; machine: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} load, node ${process.version}, awk = ${m.awk}`);
   log(`# best of ${RUNS} runs each (page cache warm)`);
   log('');
-  log(`  kleak analyze          ${f(m.best.kleak)}   peak RSS ${m.rssMB.toFixed(0)} MB   (${m.report.parts ? `${m.report.parts} parts read by ${Math.min(os.availableParallelism(), 4)} threads` : 'one thread'}; ${os.availableParallelism()} cores)`);
+  log(`  kleak analyze          ${f(m.best.kleak)}   peak RSS ${m.rssMB.toFixed(0)} MB   (${m.report.parts ? `${m.report.parts} parts read by ${Math.min(os.availableParallelism(), 3)} threads` : 'one thread'}; ${os.availableParallelism()} cores)`);
   log(`  kleak analyze --jobs 1 ${f(m.best.kleak1)}   (one thread, for comparison)`);
   log(`  awk baseline           ${f(m.best.awk)}`);
   log(`  node newline count     ${f(m.best.newlines)}`);

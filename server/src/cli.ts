@@ -13,7 +13,7 @@ of slab/meminfo snapshot files: they are read as one series, ordered by time.
   --format ID   skip detection (${FORMATS.map((f) => f.id).join(', ')})
   --since S     traces: only events at or after S seconds (the capture's own timestamps)
   --until S     traces: only events at or before S seconds
-  --jobs N      threads reading a large perf script capture (default: one per core, at most 4; 1: one)
+  --jobs N      threads reading a large perf script capture (default: one per core, at most 3; 1: one)
 Exit status: 0 when every file was analysed, 2 when a file was unreadable or of unknown format.`;
 
 interface Args {

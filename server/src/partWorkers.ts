@@ -5,8 +5,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ParallelOptions } from './analysis/parallelCapture';
 
-/** More threads than this gain little: the reader of the whole file takes the parts in one by one. */
-const MAX_THREADS = 4;
+/** More threads than this gain little (the reader of the whole file takes the parts in one by one), and each holds its own caches of call chains (up to 32 MB). */
+const MAX_THREADS = 3;
 
 /**
  * How analyzeCaptureFile may use threads: `jobs` of them, the caller's included (default: one
