@@ -4,7 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { analyzeCaptureFile } from './analysis/captureFile';
 import { fileAnalysis } from './features/fileAnalysis';
-import { partWorkers } from './partWorkers';
+import { readerThreads } from './readerThreads';
 import { slabSeriesFromDisk } from './features/slabSeries';
 import { JobKind, JobOf, JobResults, WorkerJob, WorkerMessage, failedResult } from './analysisJobs';
 
@@ -12,7 +12,7 @@ type Progress = (fraction: number) => void;
 
 const JOBS: { [K in JobKind]: (job: JobOf<K>, onProgress: Progress) => Promise<JobResults[K]> } = {
   analyzeFile: async (job, onProgress) => {
-    const r = await analyzeCaptureFile(job.path, { format: job.format, onProgress, parallel: partWorkers() });
+    const r = await analyzeCaptureFile(job.path, { format: job.format, onProgress, parallel: readerThreads() });
     return r.ok ? { ok: true, analysis: fileAnalysis(job.path, r.view, r.stats) } : { ok: false, reason: r.reason };
   },
   slabSeries: (job, onProgress) => slabSeriesFromDisk(job.source, job.path, onProgress),

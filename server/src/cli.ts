@@ -2,7 +2,7 @@
 import { analyzeCaptureFile } from './analysis/captureFile';
 import { FORMATS } from './analysis/formats/registry';
 import { JsonFileReport, humanReport, jsonReport } from './cliReport';
-import { partWorkers } from './partWorkers';
+import { readerThreads } from './readerThreads';
 
 const USAGE = `Usage: kleak analyze FILE... [--json] [--top N] [--format ID] [--since S] [--until S] [--jobs N]
 
@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   const reports: JsonFileReport[] = [];
   let failed = false;
   for (const file of args.files) {
-    const r = await analyzeCaptureFile(file, { format: args.format, since: args.since, until: args.until, parallel: partWorkers(args.jobs) });
+    const r = await analyzeCaptureFile(file, { format: args.format, since: args.since, until: args.until, parallel: readerThreads(args.jobs) });
     if (!r.ok) {
       failed = true;
       process.stderr.write(`kleak: ${file}: ${r.reason}\n`);

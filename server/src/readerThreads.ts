@@ -14,7 +14,7 @@ const MAX_THREADS = 3;
  * by tsx in tests).
  * KLEAK_PART_BYTES cuts files into smaller parts, from any size (tests: many cuts in small files).
  */
-export function partWorkers(jobs?: number): ParallelOptions | undefined {
+export function readerThreads(jobs?: number): ParallelOptions | undefined {
   const threads = jobs ?? Math.min(availableParallelism(), MAX_THREADS);
   const workerScript = path.join(__dirname, 'partWorker.js');
   if (threads <= 1 || !existsSync(workerScript)) return undefined;
