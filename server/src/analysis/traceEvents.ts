@@ -7,6 +7,7 @@ import { AddressSpace, Ledger, LedgerResult } from './ledger';
 import { suspectKeyIndex } from './stacks';
 import { EventRecorder, RecordedEvents, replay } from './eventRecording';
 import { baseSymbol } from './symbols';
+import { ForeignLines } from './views/viewKit';
 
 export type EventRole = 'alloc' | 'free' | 'other';
 
@@ -475,6 +476,7 @@ type GroupAttributes = Pick<StackGroup, 'id' | 'event' | 'callSite' | 'cache' | 
  */
 export interface CollectedPart {
   facts: Omit<TraceFacts, 'lines' | 'window'>;
+  foreign: { count: number; first: number };
   problems: Problem[];
   counts: [string, ProblemCount][];
   /** Groups first seen in this part; their ids continue those of the recorder's earlier parts. */
@@ -500,6 +502,8 @@ export class TraceCollector {
   private readonly events: EventInfo[] = [];
   private seq = 0;
   facts: TraceFacts = emptyFacts();
+  /** Lines that are neither events nor their stacks (other output mixed in). */
+  foreign = new ForeignLines();
   /** Recording mode (a part of the capture read by a worker): ledger calls are recorded instead. */
   private readonly recorder: EventRecorder | undefined;
   /** Recording mode: groups of earlier parts whose attributes changed, and where this part's groups start. */
@@ -674,7 +678,16 @@ export class TraceCollector {
       return { id, event: g.event, callSite: g.callSite, cache: g.cache, otherCaches: g.otherCaches };
     });
     const { lines: _lines, window: _window, ...facts } = this.facts;
-    const part: CollectedPart = { facts, problems: this.problems, counts: [...this.problemCounts], groups, changed, events: this.recorder?.take() ?? new EventRecorder().take() };
+    const part: CollectedPart = {
+      facts,
+      foreign: { count: this.foreign.count, first: this.foreign.first },
+      problems: this.problems,
+      counts: [...this.problemCounts],
+      groups,
+      changed,
+      events: this.recorder?.take() ?? new EventRecorder().take(),
+    };
+    this.foreign = new ForeignLines();
     this.partGroups = this.stacks.groups.length;
     this.changed.clear();
     this.problems = [];
@@ -708,16 +721,17 @@ export class TraceCollector {
     f.lostEvents += p.lostEvents;
     for (const l of p.lostAt) if (f.lostAt.length < PROBLEMS_PER_CODE) f.lostAt.push(l + lineOffset);
     f.aggregated ||= p.aggregated;
+    this.foreign.absorb(part.foreign, lineOffset);
     const shift = (r: Range): Range => ({ start: { line: r.start.line + lineOffset, character: r.start.character }, end: { line: r.end.line + lineOffset, character: r.end.character } });
+    const counts = new Map(part.counts);
     const kept = new Map<string, number>();
     for (const pr of part.problems) {
       const code = pr.code ?? '';
       kept.set(code, (kept.get(code) ?? 0) + 1);
-      const more = part.counts.find(([c]) => c === code)?.[1].more;
-      this.problem(code, pr.severity, shift(pr.range), pr.message, more);
+      this.problem(code, pr.severity, shift(pr.range), pr.message, counts.get(code)?.more);
     }
     // Problems the part only counted (beyond its own cap) count here too.
-    for (const [code, c] of part.counts) {
+    for (const [code, c] of counts) {
       const rest = c.count - (kept.get(code) ?? 0);
       if (rest <= 0) continue;
       const mine = this.problemCounts.get(code);
@@ -737,8 +751,14 @@ export class TraceCollector {
     if (a.otherCaches) g.otherCaches = true;
   }
 
-  finish(lines: number): TraceCapture {
+  /**
+   * The capture: `foreign` names what the other lines are not (for the problem that counts them),
+   * `noEvents` is the warning when the input held no event at all.
+   */
+  finish(lines: number, say: { foreign: string; noEvents: string }): TraceCapture {
     this.facts.lines = lines;
+    const other = this.foreign.problem(say.foreign);
+    if (other) this.problem(other.code!, other.severity, other.range, other.message);
     for (const [code, c] of this.problemCounts) {
       if (c.count > PROBLEMS_PER_CODE && c.more) {
         this.problems.push({ range: range(c.first, 0, 0), severity: 'information', message: `${c.count - PROBLEMS_PER_CODE} ${c.more}`, code: `${code}-more` });
@@ -748,6 +768,9 @@ export class TraceCollector {
     const outstanding = new Set<number>();
     if (this.detail) for (const s of this.ledger.outstandingSeqs()) outstanding.add(s);
     for (const e of this.events) if (e.role === 'alloc' && e.fate === 'outstanding' && !outstanding.has(e.seq)) e.fate = 'unpaired';
+    if (this.facts.events === 0 && this.facts.otherEvents === 0) {
+      this.problems.push({ range: range(0, 0, 0), severity: 'warning', message: say.noEvents, code: 'no-events' });
+    }
     return {
       facts: this.facts,
       ledger,

@@ -123,7 +123,6 @@ export class FtraceParser {
   private stackUser = false;
   private stackFrames = 0;
   private lastTs = NaN;
-  private foreign = { count: 0, first: -1 };
   private readonly blocks = new BlockCache<Block>(MAX_BLOCKS, MAX_BLOCK_CHARS);
   private learning: { bytes: Buffer; lines: number } | undefined;
   private freshStack = false;
@@ -169,7 +168,7 @@ export class FtraceParser {
       return;
     }
     if (/^ *=> /.test(text) || text.startsWith('#####')) return;
-    if (this.foreign.count++ === 0) this.foreign.first = line;
+    this.c.foreign.add(line);
   }
 
   /**
@@ -212,27 +211,12 @@ export class FtraceParser {
     if (this.inStack) this.endStack();
     for (let i = this.head; i < this.waiting.length; i++) this.waiting[i].done = true;
     this.drain();
-    if (this.foreign.count > 0) {
-      const n = this.foreign.count;
-      this.c.problem(
-        'foreign-lines',
-        'information',
-        range(this.foreign.first, 0, 0),
-        `${n} line${n === 1 ? ' that is not a trace entry was' : 's that are not trace entries were'} ignored (other output).`,
-      );
-    }
-    const capture = this.c.finish(this.lineNo);
-    if (capture.facts.events === 0 && capture.facts.otherEvents === 0) {
-      capture.problems.push({
-        range: range(0, 0, 0),
-        severity: 'warning',
-        message:
-          'No kmem events found: expected trace entries such as "task-1234 [001] ..... 12.345678: kmalloc: call_site=… ptr=…". ' +
-          'Enable them with "echo 1 > /sys/kernel/tracing/events/kmem/enable" (and "echo stacktrace > trace_options" for stacks).',
-        code: 'no-events',
-      });
-    }
-    return capture;
+    return this.c.finish(this.lineNo, {
+      foreign: 'trace entries',
+      noEvents:
+        'No kmem events found: expected trace entries such as "task-1234 [001] ..... 12.345678: kmalloc: call_site=… ptr=…". ' +
+        'Enable them with "echo 1 > /sys/kernel/tracing/events/kmem/enable" (and "echo stacktrace > trace_options" for stacks).',
+    });
   }
 
   private comment(line: number, text: string): void {
@@ -274,7 +258,7 @@ export class FtraceParser {
     }
     const n = EVENT_NAME.exec(text.slice(rest, rest + 80));
     if (!n) {
-      if (this.foreign.count++ === 0) this.foreign.first = line;
+      this.c.foreign.add(line);
       return;
     }
     this.event(line, text, n[1], cpu, ts, rest + n[0].length, m[1], Number(m[2]), rest);

@@ -88,7 +88,6 @@ interface PendingEvent {
 /** One part of a capture read by a recording parser (plain data: it crosses threads). */
 export interface ParsedPart {
   lines: number;
-  foreign: { count: number; first: number };
   collected: CollectedPart;
 }
 
@@ -376,7 +375,6 @@ export class PerfScriptParser {
   private pending: PendingEvent | undefined;
   /** perf report: the event of the samples that follow. */
   private reportEvent: string | undefined;
-  private foreign = { count: 0, first: -1 };
   private readonly blocks = new BlockCache<Block>(MAX_BLOCKS, MAX_BLOCK_CHARS);
   private learning: { bytes: Buffer; lines: number } | undefined;
   /** Consecutive events whose chain did not end with a blank line in reach. */
@@ -424,9 +422,8 @@ export class PerfScriptParser {
    */
   takePart(): ParsedPart {
     this.flush(false);
-    const part: ParsedPart = { lines: this.lineNo, foreign: { ...this.foreign }, collected: this.c.takePart() };
+    const part: ParsedPart = { lines: this.lineNo, collected: this.c.takePart() };
     this.lineNo = 0;
-    this.foreign = { count: 0, first: -1 };
     return part;
   }
 
@@ -439,10 +436,6 @@ export class PerfScriptParser {
   absorbPart(part: ParsedPart, groupOf: number[]): void {
     this.flush(false);
     this.c.absorb(part.collected, this.lineNo, groupOf);
-    if (part.foreign.count > 0) {
-      if (this.foreign.count === 0) this.foreign.first = part.foreign.first + this.lineNo;
-      this.foreign.count += part.foreign.count;
-    }
     this.lineNo += part.lines;
   }
 
@@ -638,27 +631,12 @@ export class PerfScriptParser {
 
   finish(): TraceCapture {
     this.flush(false);
-    if (this.foreign.count > 0) {
-      const n = this.foreign.count;
-      this.c.problem(
-        'foreign-lines',
-        'information',
-        range(this.foreign.first, 0, 0),
-        `${n} line${n === 1 ? '' : 's'} that ${n === 1 ? 'is' : 'are'} neither a kmem event nor a call chain ${n === 1 ? 'was' : 'were'} ignored (other output).`,
-      );
-    }
-    const capture = this.c.finish(this.lineNo);
-    if (capture.facts.events === 0 && capture.facts.otherEvents === 0) {
-      capture.problems.push({
-        range: range(0, 0, 0),
-        severity: 'warning',
-        message:
-          'No kmem events found: expected perf script lines such as "comm pid [cpu] time: kmem:kmalloc: call_site=… ptr=…". ' +
-          'Record with "perf record -e kmem:kmalloc -e kmem:kfree -e kmem:kmem_cache_alloc -e kmem:kmem_cache_free -g", then run "perf script".',
-        code: 'no-events',
-      });
-    }
-    return capture;
+    return this.c.finish(this.lineNo, {
+      foreign: 'kmem events and their call chains',
+      noEvents:
+        'No kmem events found: expected perf script lines such as "comm pid [cpu] time: kmem:kmalloc: call_site=… ptr=…". ' +
+        'Record with "perf record -e kmem:kmalloc -e kmem:kfree -e kmem:kmem_cache_alloc -e kmem:kmem_cache_free -g", then run "perf script".',
+    });
   }
 
   private addFrame(p: PendingEvent, f: PerfFrameLine, line: number): void {
@@ -752,7 +730,7 @@ export class PerfScriptParser {
       this.c.other();
       return;
     }
-    if (this.foreign.count++ === 0) this.foreign.first = line;
+    this.c.foreign.add(line);
   }
 
   private comment(line: number, text: string): void {

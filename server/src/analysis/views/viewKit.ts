@@ -49,6 +49,13 @@ export class ForeignLines {
     if (this.count++ === 0) this.first = line;
   }
 
+  /** Those of a later part of the input, whose lines count from `lineOffset`. */
+  absorb(part: { count: number; first: number }, lineOffset: number): void {
+    if (part.count === 0) return;
+    if (this.count === 0) this.first = part.first + lineOffset;
+    this.count += part.count;
+  }
+
   problem(what: string): Problem | undefined {
     if (this.count === 0) return undefined;
     const n = this.count;
