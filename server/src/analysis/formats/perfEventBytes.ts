@@ -5,7 +5,6 @@
 // expression allows, a layout the expression would match further along the line — so the
 // parser's own path, which decodes the line, decides those. Files of millions of events spend
 // most of their time here: no string is made but the few fields the ledger needs.
-import { isAscii } from 'node:buffer';
 import { decodeLatin1 } from '../traceEvents';
 
 /** Where the fields of one event line are (offsets into the buffer) and their values. */
@@ -165,15 +164,7 @@ const num = { value: 0 };
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
 
 /**
- * Can the lines of `buf` be read by readEventLine? Only ASCII: columns are then bytes, and
- * strings the same decoded either way. Checked once per chunk of the file, natively.
- */
-export function plainText(buf: Buffer): boolean {
-  return isAscii(buf);
-}
-
-/**
- * Read the event line `buf[start, end)` of a buffer that is plainText into `f`. False when it
+ * Read the event line `buf[start, end)` of an ASCII buffer into `f`. False when it
  * is not the usual layout as the expression reads it. (perf's lost-event records,
  * `… 1240.435616: PERF_RECORD_LOST lost 4`, have no `subsystem:event:` after the time: they
  * are never read here, and go to the full path.)
@@ -316,10 +307,12 @@ for (let d = 0; d < 16; d++) {
   HEX['0123456789ABCDEF'.charCodeAt(d)] = d;
 }
 
-/** pointerKey (traceEvents) of the ASCII bytes `buf[start, end)`, without making the string. */
+/**
+ * pointerKey (traceEvents) of the ASCII bytes `buf[start, end)`: the usual `0x` and 16 digits
+ * without making a string; any other form by `slow` on the decoded text.
+ */
 export function pointerKeyOf(buf: Buffer, start: number, end: number, slow: (text: string) => number | null | undefined): number | null | undefined {
-  if (buf[start] === 40) return slow(decodeLatin1(buf, start, end)); // (null), (nil)
-  // The usual 0x and 16 digits: the first three only checked, the low 13 (52 bits) counted.
+  // The first three digits only checked, the low 13 (52 bits) counted.
   if (end - start === 18 && buf[start] === 48 && (buf[start + 1] | 32) === 120 && (HEX[buf[start + 2]] | HEX[buf[start + 3]] | HEX[buf[start + 4]]) >= 0) {
     let v = 0;
     for (let i = start + 5; i < end; i++) {
@@ -329,15 +322,5 @@ export function pointerKeyOf(buf: Buffer, start: number, end: number, slow: (tex
     }
     return v === 0 ? null : v;
   }
-  const from = buf[start] === 48 && (buf[start + 1] | 32) === 120 ? start + 2 : start;
-  const digits = end - from;
-  if (digits <= 0 || digits > 16) return undefined;
-  let v = 0;
-  for (let i = from; i < end; i++) {
-    const d = HEX[buf[i]];
-    if (d < 0) return undefined;
-    // Only the low 13 digits (52 bits) count: exact in a double.
-    if (end - i <= 13) v = v * 16 + d;
-  }
-  return v === 0 ? null : v;
+  return slow(decodeLatin1(buf, start, end));
 }

@@ -10,7 +10,8 @@
 // frames and other events in between are handled. Events stream through a TraceCollector: only
 // outstanding objects and aggregates are kept, plus (in detail mode) what the editor shows.
 import { Frame, range } from '../model';
-import { AsciiStrings, EventLineFields, nameFieldAfter, newEventLineFields, plainText, pointerKeyOf, readEventLine, textHash } from './perfEventBytes';
+import { AsciiStrings, EventLineFields, nameFieldAfter, newEventLineFields, pointerKeyOf, readEventLine, textHash } from './perfEventBytes';
+import { isAscii } from 'node:buffer';
 import { baseSymbol } from '../symbols';
 import {
   BlockCache,
@@ -391,7 +392,7 @@ export class PerfScriptParser {
   /** The byte path's fields of the last event line read. */
   private readonly fields: EventLineFields = newEventLineFields();
   private readonly strings = new AsciiStrings();
-  /** The last buffer the byte path saw, and whether its lines are plain ASCII text (plainText). */
+  /** The last buffer the byte path saw, and whether it is ASCII (columns are then bytes; strings the same decoded either way). */
   private plainBuf: Buffer | undefined;
   private plain = false;
   /** The fast path's one pending event, reused. */
@@ -478,7 +479,10 @@ export class PerfScriptParser {
     const read = !this.c.detail && this.eventBytes(buf, start, end);
     if (!read) this.push(decodeUtf8(buf, start, end));
     const p = this.pending;
-    if (!p || !this.fresh || this.c.detail || next >= limit || buf[next] !== 9) return this.settleText(p, read, buf, start, end, next);
+    if (!p || !this.fresh || this.c.detail || next >= limit || buf[next] !== 9) {
+      this.decodeText(p, read, false, buf, start, end);
+      return next;
+    }
     // The chains seen after this call site before: the blank line where one of them would end,
     // then its bytes. Avoids searching for the blank line in the common case.
     const site = read ? (this.fields.siteStart >= 0 ? this.fields.siteHash : p.paren !== undefined ? textHash(p.paren) : undefined) : siteKey(p);
@@ -488,19 +492,22 @@ export class PerfScriptParser {
         const b = known[k];
         const blockEnd = next + b.bytes.length;
         if (blockEnd + 1 < limit && buf[blockEnd] === 10 && buf[blockEnd + 1] === 10 && buf.compare(b.bytes, 0, b.bytes.length, next, blockEnd) === 0) {
-          return this.skipBlock(p, b.block, blockEnd, read, buf, start, end);
+          this.decodeText(p, read, true, buf, start, end);
+          return this.skipBlock(p, b.block, blockEnd);
         }
       }
     }
     if (this.blockMisses > 8) {
       // Chains here do not end with a blank line: look again after a while.
       if (++this.blockMisses > 1024) this.blockMisses = 0;
-      return this.settleText(p, read, buf, start, end, next);
+      this.decodeText(p, read, false, buf, start, end);
+      return next;
     }
     const blank = buf.indexOf(BLANK_LINE, next);
     if (blank < 0 || blank >= limit - 1 || blank - next > MAX_BLOCK_BYTES) {
       this.blockMisses++;
-      return this.settleText(p, read, buf, start, end, next);
+      this.decodeText(p, read, false, buf, start, end);
+      return next;
     }
     this.blockMisses = 0;
     const rel = blank - next;
@@ -510,18 +517,25 @@ export class PerfScriptParser {
       let lines = 1;
       for (let i = buf.indexOf(10, next); i >= 0 && i < blank; i = buf.indexOf(10, i + 1)) lines++;
       this.learning = { bytes: Buffer.from(buf.subarray(next, blank)), lines };
-      return this.settleText(p, read, buf, start, end, next);
+      this.decodeText(p, read, false, buf, start, end);
+      return next;
     }
-    return this.skipBlock(p, block, next + rel, read, buf, start, end);
+    this.decodeText(p, read, true, buf, start, end);
+    return this.skipBlock(p, block, next + rel);
   }
 
   /**
    * An event line read from its bytes leaves its text undecoded. Decode it when the event stays
-   * pending past this line (its chain is read line by line), or when checkCut will look at it.
+   * pending past this line (its chain is read line by line: `completes` false), or when it
+   * completes now and checkCut will look at the text: a line not printed through gfp_flags,
+   * unless it is a free with its pointer and no cut last token (nothing to report: the empty
+   * text gives the same outcome).
    */
-  private settleText(p: PendingEvent | undefined, read: boolean, buf: Buffer, start: number, end: number, resume: number): number {
-    if (read && p) p.text = decodeUtf8(buf, start, end);
-    return resume;
+  private decodeText(p: PendingEvent | undefined, read: boolean, completes: boolean, buf: Buffer, start: number, end: number): void {
+    if (!read || !p) return;
+    if (completes && p.gfpFollows && p.ev.ptr !== undefined) return;
+    if (completes && p.ev.kind.role === 'free' && p.ev.ptr !== undefined && !cutLastToken(buf, start, end, start + p.fieldsFrom)) return;
+    p.text = decodeUtf8(buf, start, end);
   }
 
   /**
@@ -533,7 +547,7 @@ export class PerfScriptParser {
     if (end - start > MAX_EXAMINED || first === 35 /* # */) return false;
     if (buf !== this.plainBuf) {
       this.plainBuf = buf;
-      this.plain = plainText(buf);
+      this.plain = isAscii(buf);
     }
     const f = this.fields;
     if (!this.plain || !readEventLine(buf, start, end, f)) return false;
@@ -561,53 +575,24 @@ export class PerfScriptParser {
     const line = this.lineNo++;
     this.fresh = false;
     this.flush(false);
-    const p = this.fastPending;
-    const ev = p.ev;
-    ev.line = line;
-    ev.endLine = line;
-    ev.endCharacter = end - start;
-    ev.name = name;
-    ev.kind = kind;
-    ev.ts = f.ts;
-    ev.ptr = pointerKeyOf(buf, f.ptrStart, f.ptrEnd, pointerKey);
-    ev.requested = f.requested;
-    ev.bytes = Number.isNaN(f.bytes) ? ev.requested : f.bytes;
-    ev.keys = NO_KEYS;
-    ev.group = undefined;
-    ev.callSite = undefined;
-    ev.callSiteKey = undefined;
-    ev.cache = undefined;
-    ev.headerStart = f.at - start;
-    ev.headerEnd = end - start;
-    p.frameLines = 0;
-    // Decoded when needed (settleText).
+    const p = this.startFast(line, name, kind, end - start, f.at - start, f.colon + 1 - start, f.ts, pointerKeyOf(buf, f.ptrStart, f.ptrEnd, pointerKey), f.requested, Number.isNaN(f.bytes) ? f.requested : f.bytes, f.gfpFollows);
+    // Decoded when needed (decodeText).
     p.text = '';
-    p.fieldsFrom = f.colon + 1 - start;
-    p.gfpFollows = f.gfpFollows;
     // Only allocations use the call site and cache name (their group's); a free's chain is
     // looked up by the call site's hash.
     const alloc = kind.role === 'alloc';
     p.site = alloc && f.siteStart >= 0 ? this.strings.get(buf, f.siteStart, f.siteEnd, f.siteHash) : undefined;
     p.paren = f.parenStart >= 0 ? decodeLatin1(buf, f.parenStart, f.parenEnd) : undefined;
     p.cache = alloc && f.cacheStart >= 0 ? this.strings.get(buf, f.cacheStart, f.cacheEnd, f.cacheHash) : undefined;
-    if (p.cache === undefined && kind.role === 'alloc') {
+    if (p.cache === undefined && alloc) {
       const at = nameFieldAfter(buf, f.matchEnd, end);
       if (at) p.cache = decodeLatin1(buf, at[0], at[1]);
     }
-    this.pending = p;
-    this.current = undefined;
-    this.fresh = true;
     return true;
   }
 
   /** A known chain ending at `end`: its frames, its group, its lines, and the blank line after it. */
-  private skipBlock(p: PendingEvent, block: Block, end: number, read = false, buf?: Buffer, lineStart = 0, lineEnd = 0): number {
-    // checkCut reads the text of a line not printed through gfp_flags — but a free with its
-    // pointer and no cut last token has nothing to report (the text stays empty: the same outcome).
-    if (read && buf && !(p.gfpFollows && p.ev.ptr !== undefined)) {
-      const quiet = p.ev.kind.role === 'free' && p.ev.ptr !== undefined && !cutLastToken(buf, lineStart, lineEnd, lineStart + p.fieldsFrom);
-      if (!quiet) p.text = decodeUtf8(buf, lineStart, lineEnd);
-    }
+  private skipBlock(p: PendingEvent, block: Block, end: number): number {
     p.ev.keys = block.keys;
     if (block.group >= 0) p.ev.group = block.group;
     p.frameLines = block.lines;
@@ -790,32 +775,13 @@ export class PerfScriptParser {
       if (known.length < 16) known.push({ name, kind, bytes: Buffer.from(name, 'utf8') });
     }
     if (kind.role === 'other' || kind.space === 'page') return false;
-    // One event object reused (nothing keeps it in this mode), all fields always set: a stable shape.
-    const p = this.fastPending;
-    const ev = p.ev;
-    ev.line = line;
-    ev.endLine = line;
-    ev.endCharacter = text.length;
-    ev.name = name;
-    ev.kind = kind;
-    ev.ts = Number(m[1]);
     const ptr = m[5];
     // 0x + 16 digits (x86_64, arm64): the low 13 digits by parseInt; anything else by pointerKey.
-    ev.ptr = ptr.length === 18 && ptr.charCodeAt(1) === 120 && HEX16.test(ptr) ? parseInt(ptr.slice(5), 16) || null : pointerKey(ptr);
-    ev.requested = m[7] !== undefined ? Number(m[7]) : NaN;
-    ev.bytes = m[8] !== undefined ? Number(m[8]) : ev.requested;
-    ev.keys = NO_KEYS;
-    ev.group = undefined;
-    ev.callSite = undefined;
-    ev.callSiteKey = undefined;
-    ev.cache = undefined;
-    ev.headerStart = m.index;
-    ev.headerEnd = text.length;
-    p.frameLines = 0;
-    p.text = text;
+    const key = ptr.length === 18 && ptr.charCodeAt(1) === 120 && HEX16.test(ptr) ? parseInt(ptr.slice(5), 16) || null : pointerKey(ptr);
+    const requested = m[7] !== undefined ? Number(m[7]) : NaN;
     // Where the time is: the fields come after it (all checkCut needs to know).
-    p.fieldsFrom = m.index + m[1].length + 2;
-    p.gfpFollows = m[9] !== undefined;
+    const p = this.startFast(line, name, kind, text.length, m.index, m.index + m[1].length + 2, Number(m[1]), key, requested, m[8] !== undefined ? Number(m[8]) : requested, m[9] !== undefined);
+    p.text = text;
     p.site = m[4];
     p.paren = m[3];
     p.cache = m[6];
@@ -827,10 +793,52 @@ export class PerfScriptParser {
         p.cache = text.slice(at + 6, end < 0 ? text.length : end);
       }
     }
+    return true;
+  }
+
+  /**
+   * The fast paths' event (from the expression or from the bytes), pending from now on: one
+   * object reused (nothing keeps it in this mode), every field set (a stable shape). The caller
+   * sets its text and strings.
+   */
+  private startFast(
+    line: number,
+    name: string,
+    kind: EventKind,
+    lineLength: number,
+    headerStart: number,
+    fieldsFrom: number,
+    ts: number,
+    ptr: number | null | undefined,
+    requested: number,
+    bytes: number,
+    gfpFollows: boolean,
+  ): PendingEvent {
+    const p = this.fastPending;
+    const ev = p.ev;
+    ev.line = line;
+    ev.endLine = line;
+    ev.endCharacter = lineLength;
+    ev.name = name;
+    ev.kind = kind;
+    ev.ts = ts;
+    ev.ptr = ptr;
+    ev.requested = requested;
+    ev.bytes = bytes;
+    ev.keys = NO_KEYS;
+    ev.group = undefined;
+    ev.callSite = undefined;
+    ev.callSiteKey = undefined;
+    ev.cache = undefined;
+    ev.headerStart = headerStart;
+    ev.headerEnd = lineLength;
+    p.frameLines = 0;
+    p.fieldsFrom = fieldsFrom;
+    p.gfpFollows = gfpFollows;
     this.pending = p;
     this.current = undefined;
     this.fresh = true;
-    return true;
+    return p;
   }
 
   /** Fast path: take the call site and cache name, if the event's group needs them. */
