@@ -1,20 +1,12 @@
 // The CLI as users run it: `node dist/cli.js analyze …` (dist/ is built by `npm test` first).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, fixturePath, fixtureText, kmemleakFixtures } from '../helpers/fixtures';
+import { fixturePath, fixtureText, kmemleakFixtures } from '../helpers/fixtures';
+import { kleak } from '../helpers/cli';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-
-function kleak(...args: string[]) {
-  // A hang is a failure: the timeout bounds every run (the slowest case, 100 MB, takes ~1 s).
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
-  assert.equal(r.error, undefined, `kleak ${args.join(' ')} did not finish: ${r.error}`);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 let tmp: string;
 before(() => {

@@ -2,18 +2,11 @@
 // (records = map entries; suspects = stacks ranked by count, `transient`), the human summary.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, fixturePath, fixturesIn } from '../helpers/fixtures';
+import { fixturePath, fixturesIn } from '../helpers/fixtures';
+import { kleak } from '../helpers/cli';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-
-function kleak(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
-  assert.equal(r.error, undefined, `kleak ${args.join(' ')} did not finish: ${r.error}`);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('kleak analyze on bpftrace map output', () => {
   it('every capture: detected by content, records = map entries, suspects ranked with 1-based lines', () => {

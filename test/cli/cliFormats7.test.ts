@@ -3,19 +3,13 @@
 // says, ranked suspects.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, fixturePath } from '../helpers/fixtures';
+import { fixturePath } from '../helpers/fixtures';
+import { kleak } from '../helpers/cli';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const VERDICTS = ['likely-leak', 'possible-leak', 'cache', 'transient', 'stable'];
 
-function kleak(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
-  assert.equal(r.error, undefined, `kleak ${args.join(' ')} did not finish: ${r.error}`);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const files = (dir: string) => fs.readdirSync(fixturePath(dir)).filter((f) => f.endsWith('.txt')).sort().map((f) => fixturePath(dir, f));
 const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;

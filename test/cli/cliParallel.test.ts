@@ -3,20 +3,17 @@
 // (KLEAK_PART_BYTES) cut the real captures hundreds of times, through events, chains and problems.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { REPO_ROOT, fixturePath, fixturesIn, generatedPath } from '../helpers/fixtures';
-
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+import { fixturePath, fixturesIn, generatedPath } from '../helpers/fixtures';
+import { runCli } from '../helpers/cli';
 
 function analyze(file: string, jobs: number, partBytes?: number, extra: string[] = []) {
   const env = { ...process.env, KLEAK_PART_BYTES: partBytes ? String(partBytes) : '' };
-  const r = spawnSync(process.execPath, [CLI, 'analyze', '--json', '--jobs', String(jobs), ...extra, file], { encoding: 'utf8', timeout: 180_000, maxBuffer: 256 << 20, env });
-  assert.equal(r.error, undefined, `kleak did not finish: ${r.error}`);
-  assert.equal(r.status, 0, r.stderr);
+  const r = runCli(['analyze', '--json', '--jobs', String(jobs), ...extra, file], { timeout: 180_000, env });
+  assert.equal(r.code, 0, r.stderr);
   const [report] = JSON.parse(r.stdout);
   return report;
 }

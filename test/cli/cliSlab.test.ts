@@ -1,20 +1,13 @@
 // `kleak analyze` on slab/meminfo snapshot series: a series file, a folder, every sample.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, fixturePath } from '../helpers/fixtures';
+import { fixturePath } from '../helpers/fixtures';
 import { SLAB_SERIES_DIR, generatedLines, generatedPath, snapshotFixtures } from '../helpers/slabFixtures';
+import { kleak } from '../helpers/cli';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-
-function kleak(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
-  assert.equal(r.error, undefined, `kleak ${args.join(' ')} did not finish: ${r.error}`);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function json(...args: string[]) {
   const r = kleak('analyze', '--json', ...args);

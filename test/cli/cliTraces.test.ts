@@ -1,20 +1,13 @@
 // `kleak analyze` on allocation traces (perf script, ftrace) as users run it: dist/cli.js.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { REPO_ROOT, fixturePath, fixtureText, fixturesIn, generatedPath } from '../helpers/fixtures';
+import { fixturePath, fixtureText, fixturesIn, generatedPath } from '../helpers/fixtures';
+import { kleak } from '../helpers/cli';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-
-function kleak(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
-  assert.equal(r.error, undefined, `kleak ${args.join(' ')} did not finish: ${r.error}`);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const json = (...args: string[]) => {
   const r = kleak('analyze', '--json', ...args);
