@@ -132,6 +132,8 @@ export class RecentFrees {
   private ts: number[] = [];
   private seqs: number[] = [];
   private head = 0;
+  /** Absolute position of keys[0] (positions in `index` stay valid when the head is dropped). */
+  private base = 0;
 
   constructor(private readonly max: number) {}
 
@@ -168,9 +170,6 @@ export class RecentFrees {
       this.head = 0;
     }
   }
-
-  /** Absolute position of keys[0]. */
-  private base = 0;
 }
 
 class GroupStats {
