@@ -672,6 +672,7 @@ export class TraceCollector {
 
   /** Recording mode: what was gathered since the last call, as plain data; starts the next part afresh. */
   takePart(): CollectedPart {
+    if (!this.recorder) throw new Error('takePart: this collector does not record (construct it with recording = true)');
     const groups = this.stacks.groups.slice(this.partGroups);
     const changed = [...this.changed].map((id) => {
       const g = this.stacks.groups[id];
@@ -685,7 +686,7 @@ export class TraceCollector {
       counts: [...this.problemCounts],
       groups,
       changed,
-      events: this.recorder?.take() ?? new EventRecorder().take(),
+      events: this.recorder.take(),
     };
     this.foreign = new ForeignLines();
     this.partGroups = this.stacks.groups.length;
