@@ -12,11 +12,10 @@ const ALLOWED = [
   /^package\.json$/,
   /^README\.md$/,
   /^LICENSE$/,
-  /^SECURITY\.md$/,
   /^syntaxes\/[\w-]+\.(tmLanguage|language-configuration)\.json$/,
   /^dist\/(extension|server|cli|analysisWorker|partWorker|webview)\.js$/,
   /^dist\/webview\.css$/,
-  /^media\/[\w/-]+\.(md|svg|png)$/,
+  /^client\/media\/[\w/-]+\.(md|svg|png)$/,
 ];
 const REQUIRED = ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/analysisWorker.js', 'dist/partWorker.js', 'dist/cli.js', 'dist/webview.js', 'syntaxes/kmemleak.tmLanguage.json'];
 
