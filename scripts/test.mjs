@@ -1,5 +1,5 @@
 // `npm test`: installs what is missing, builds, type-checks and runs every suite:
-//   lint (regex safety), unit (analysis, CLI, LSP and fuzz tests, one node:test run), grammar,
+//   lint (regex safety), unit (analysis, CLI, LSP, fuzz and slab panel webview tests, one node:test run), grammar,
 //   e2e (extension host + UI).
 // `node scripts/test.mjs unit grammar` runs only the named suites.
 import { spawn, execFileSync } from 'node:child_process';
@@ -73,6 +73,8 @@ for (const suite of suites) {
     execFileSync(process.execPath, ['scripts/provision-kernel-tools.mjs'], { cwd: root, stdio: 'inherit' });
     // The fleet view is tested against a real Prometheus and node_exporter (Debian packages).
     execFileSync(process.execPath, ['scripts/provision-prometheus.mjs'], { cwd: root, stdio: 'inherit' });
+    // The slab panel's webview is tested in headless Chromium (Debian package), outside VS Code.
+    (await import('./provision.mjs')).ensureChromium();
     const files = [...findTests(path.join(root, 'test/unit')), ...findTests(path.join(root, 'test/cli')), ...findTests(path.join(root, 'test/lsp'))];
     const [code, out] = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
     const num = (re) => Number(out.match(re)?.[1] ?? 0);
