@@ -255,7 +255,7 @@ export function seriesCsv(series: SlabSeriesDto): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** A file name for an export, from the source's base name: `slabtop-series.slab-growth.csv`. */
+/** A file name for an export, from the source's base name: `slabtop-series.txt.slab-growth.csv`. */
 export function exportName(source: string, ext: '.csv' | '.png'): string {
   const base = source.split(/[/\\]/).filter((p) => p !== '').pop() ?? 'slab';
   let decoded = base;
