@@ -104,7 +104,7 @@ if (argv.includes('--update-screenshots') && suites.includes('ui')) {
   const dest = path.join(ROOT, 'test/e2e/screenshots');
   fs.mkdirSync(dest, { recursive: true });
   for (const [from, to] of Object.entries(README_SCREENSHOTS)) {
-    if (!fs.existsSync(path.join(ARTIFACTS, from))) continue; // journey not registered (yet)
+    if (!fs.existsSync(path.join(ARTIFACTS, from))) continue; // its journey did not run (--grep) or failed before the shot
     fs.copyFileSync(path.join(ARTIFACTS, from), path.join(dest, to));
     console.log(`# README screenshot: test/e2e/screenshots/${to}`);
   }

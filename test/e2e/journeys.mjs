@@ -78,8 +78,7 @@ export async function journeyOpenCapture(wb) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Not registered yet: these land with their features (issue "scaffolding" and the slab panel).
-// To enable one, add it to JOURNEYS below and adjust the label/file names to what the feature ships.
+// Journeys 2–5 (each registered in JOURNEYS at the end of this file).
 // ---------------------------------------------------------------------------------------------
 
 /**
