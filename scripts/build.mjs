@@ -1,6 +1,7 @@
 // Bundles the extension, the language server, the CLI and the webview with esbuild.
 import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,4 +25,6 @@ await Promise.all([
   // the slab panel's stylesheet (its CSP loads styles from the extension only, never inline)
   esbuild.build({ ...common, sourcemap: false, entryPoints: ['webview/src/styles.css'], outfile: 'dist/webview.css' }),
 ]);
+// what scripts/build-if-stale.mjs compares with (written last: a failed build leaves no fresh stamp)
+fs.writeFileSync(path.join(root, 'dist/.build-mode'), production ? 'production\n' : 'development\n');
 console.log(`built dist/ (${production ? 'production' : 'development'})`);

@@ -4,17 +4,20 @@
 //   - otherwise (or with --code-server): code-server on 127.0.0.1 with kleak loaded as development
 //     extension; open the printed URL in a browser. Ctrl-C stops it and everything it started.
 // Options: --code-server   --port N (default: a free port)
-import { execFileSync, spawn } from 'node:child_process';
+// KLEAK_START_PROFILE=DIR keeps code-server's profile there instead of .cache/start (the tests use a
+// temporary one, so that they never touch yours).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, CACHE, ensureCodeServer, cleanEnv } from './provision.mjs';
+import { ensureDependencies } from './dependencies.mjs';
+import { buildIfStale } from './build-if-stale.mjs';
 
 const argv = process.argv.slice(2);
 const portArg = argv.includes('--port') ? Number(argv[argv.indexOf('--port') + 1]) : 0;
 if (!Number.isInteger(portArg) || portArg < 0 || portArg > 65535) { console.error('--port takes a port number'); process.exit(2); }
 const SAMPLES = path.join(ROOT, 'samples');
 const say = (m) => console.log(`[kleak] ${m}`);
-const run = (file, args) => execFileSync(file, args, { cwd: ROOT, stdio: 'inherit', env: cleanEnv() });
 
 function onPath(bin) {
   return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, bin)).find((p) => {
@@ -23,12 +26,9 @@ function onPath(bin) {
 }
 
 try {
-  if (!fs.existsSync(path.join(ROOT, 'node_modules/.package-lock.json'))) {
-    say('installing dependencies (npm ci)…');
-    run('npm', ['ci', '--no-audit', '--no-fund']);
-  }
-  say('building…');
-  run(process.execPath, ['scripts/build.mjs']);
+  // also after a pull that changed package-lock.json, as `npm test` does
+  ensureDependencies(say, cleanEnv());
+  buildIfStale('development', cleanEnv());
 } catch (e) {
   console.error(`[kleak] ${e.message}`);
   process.exit(1);
@@ -61,7 +61,7 @@ if (code) {
   const { startCodeServer, remoteUri } = await import('./code-server.mjs');
   // a persistent profile, so that the layout and settings you choose survive restarts
   cs = await startCodeServer({
-    runDir: path.join(CACHE, 'start'),
+    runDir: process.env.KLEAK_START_PROFILE ? path.resolve(process.env.KLEAK_START_PROFILE) : path.join(CACHE, 'start'),
     folder: SAMPLES,
     port: portArg,
     // the URL payload that loads kleak from this repository is honoured only with the smoke-test driver

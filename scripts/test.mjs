@@ -1,26 +1,24 @@
 // `npm test`: installs what is missing, builds, type-checks and runs every suite:
 //   lint (regex safety), unit (analysis, CLI, LSP, fuzz and slab panel webview tests, one node:test run), grammar,
-//   e2e (extension host + UI).
-// `node scripts/test.mjs unit grammar` runs only the named suites.
+//   e2e (extension host, UI and `npm start`).
+// `node scripts/test.mjs unit grammar` runs only the named suites; `lsp` and `cli` (each a part
+// of unit) also run alone. The summary gives each suite's time and the total, so that a warm or
+// cold run can be checked against its budget.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDependencies } from './dependencies.mjs';
+import { buildIfStale } from './build-if-stale.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SUITES = ['lint', 'unit', 'grammar', 'e2e'];
+const PARTS = ['lsp', 'cli']; // parts of unit, run alone only when named
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-for (const w of wanted) if (!SUITES.includes(w)) throw new Error(`unknown suite "${w}" (known: ${SUITES.join(', ')})`);
+for (const w of wanted) if (![...SUITES, ...PARTS].includes(w)) throw new Error(`unknown suite "${w}" (known: ${[...SUITES, ...PARTS].join(', ')})`);
 const suites = wanted.length ? wanted : SUITES;
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-
-function ensureInstalled() {
-  const lock = path.join(root, 'package-lock.json');
-  const stamp = path.join(root, 'node_modules', '.package-lock.json');
-  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(lock).mtimeMs) return;
-  console.log('# installing npm dependencies (npm ci)');
-  execFileSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-}
+const t0 = Date.now();
+const secs = (t) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
 function findTests(dir) {
   const out = [];
@@ -51,34 +49,50 @@ function run(cmd, args, env = {}) {
 
 const totals = { passed: 0, failed: 0 };
 const results = [];
+let suiteStart = 0;
 function count(suite, passed, failed, code) {
   if (code !== 0 && failed === 0) failed = 1; // a crash counts as a failure even if no test said so
   totals.passed += passed;
   totals.failed += failed;
-  results.push(`${suite}: ${passed} passed, ${failed} failed`);
+  results.push(`${suite}: ${passed} passed, ${failed} failed in ${secs(suiteStart)}`);
 }
 
-ensureInstalled();
-execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+/** node:test over the given test files; counts from its closing `ℹ pass N` / `ℹ fail N` lines. */
+async function nodeTests(suite, files) {
+  const [code, out] = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
+  const num = (re) => Number(out.match(re)?.[1] ?? 0);
+  count(suite, num(/ℹ pass (\d+)/), num(/ℹ fail (\d+)/), code);
+}
+
+let t = Date.now();
+ensureDependencies((m) => console.log(`# ${m}`));
+buildIfStale('development');
+results.push(`install + build: ${secs(t)}`);
+t = Date.now();
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: root, stdio: 'inherit' });
 console.log('# type-check passed');
+results.push(`type-check: ${secs(t)}`);
+// The scaffolding tests prove generated modules and scripts with gcc, stap, bpftrace, shellcheck.
+const provisionKernelTools = () => execFileSync(process.execPath, ['scripts/provision-kernel-tools.mjs'], { cwd: root, stdio: 'inherit' });
 
 for (const suite of suites) {
   console.log(`\n# suite: ${suite}`);
+  suiteStart = Date.now();
   if (suite === 'lint') {
     const [code] = await run(process.execPath, [path.join(root, 'node_modules/eslint/bin/eslint.js'), 'server', 'client', 'webview', 'scripts', 'test', 'bench', '--no-error-on-unmatched-pattern']);
     count('lint', code === 0 ? 1 : 0, code === 0 ? 0 : 1, code);
   } else if (suite === 'unit') {
-    // The scaffolding tests prove generated modules and scripts with gcc, stap, bpftrace, shellcheck.
-    execFileSync(process.execPath, ['scripts/provision-kernel-tools.mjs'], { cwd: root, stdio: 'inherit' });
+    provisionKernelTools();
     // The fleet view is tested against a real Prometheus and node_exporter (Debian packages).
     execFileSync(process.execPath, ['scripts/provision-prometheus.mjs'], { cwd: root, stdio: 'inherit' });
     // The slab panel's webview is tested in headless Chromium (Debian package), outside VS Code.
     (await import('./provision.mjs')).ensureChromium();
-    const files = [...findTests(path.join(root, 'test/unit')), ...findTests(path.join(root, 'test/cli')), ...findTests(path.join(root, 'test/lsp'))];
-    const [code, out] = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
-    const num = (re) => Number(out.match(re)?.[1] ?? 0);
-    count('unit', num(/ℹ pass (\d+)/), num(/ℹ fail (\d+)/), code);
+    await nodeTests('unit', ['test/unit', 'test/cli', 'test/lsp'].flatMap((d) => findTests(path.join(root, d))));
+  } else if (suite === 'lsp') {
+    provisionKernelTools(); // the symbolisation tests build a kernel module
+    await nodeTests('lsp', findTests(path.join(root, 'test/lsp')));
+  } else if (suite === 'cli') {
+    await nodeTests('cli', findTests(path.join(root, 'test/cli')));
   } else if (suite === 'grammar') {
     // Every grammar is loaded so that each test file's header picks its scope.
     const grammars = fs.readdirSync(path.join(root, 'syntaxes')).filter((f) => f.endsWith('.tmLanguage.json'));
@@ -94,15 +108,18 @@ for (const suite of suites) {
     const [code, out] = await run(process.execPath, ['scripts/e2e.mjs']);
     let passed = 0;
     let failed = 0;
-    for (const m of out.matchAll(/^(?:exthost|ui): (\d+) passed, (\d+) failed$/gm)) {
+    for (const m of out.matchAll(/^(?:exthost|ui|harness): (\d+) passed, (\d+) failed$/gm)) {
       passed += Number(m[1]);
       failed += Number(m[2]);
     }
     count('e2e', passed, failed, code);
+    // e2e.mjs prints `# <suite>: N passed, M failed in X s` for each of its suites
+    for (const m of out.matchAll(/^# ((?:exthost|ui|harness): \d+ passed, \d+ failed in [\d.]+ s)$/gm)) results.push(`  ${m[1]}`);
   }
 }
 
 console.log('\n# summary');
 for (const r of results) console.log(`# ${r}`);
+console.log(`# total: ${secs(t0)}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exitCode = totals.failed > 0 || totals.passed === 0 ? 1 : 0;
