@@ -37,6 +37,15 @@ function hookSignals() {
   }
 }
 
+/**
+ * True for a URL a test page may load: this machine's 127.0.0.1, or data:/blob: (made in the page,
+ * no request leaves it). Everything else is aborted and counted as a request that tried to leave.
+ */
+export function isLocalUrl(url) {
+  const u = new URL(url);
+  return u.hostname === '127.0.0.1' || u.protocol === 'data:' || u.protocol === 'blob:';
+}
+
 /** code-server's remote authority is literally "remote". */
 export const remoteUri = (p) => `vscode-remote://remote${p}`;
 

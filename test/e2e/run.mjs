@@ -52,6 +52,10 @@ export async function runUiTests({ vsix = defaultVsix(), grep } = {}) {
   } finally {
     await wb.close();
   }
+  // connections of code-server's processes seen after the last journey, and a watch that saw nothing at all
+  const late = [...new Set(wb.offline.slice(mark.offline))];
+  if (late.length) results.push({ title: 'no request leaves 127.0.0.1 after the last journey', state: 'failed', ms: 0, error: late.join('\n') });
+  if (!wb.socketReport?.loopbackSeen) results.push({ title: 'the socket watch of code-server saw its own loopback connections', state: 'failed', ms: 0, error: 'no connection seen: the watch is blind' });
   if (!journeys.length) results.push({ title: `no journey matches "${grep}"`, state: 'failed', ms: 0 });
   const passed = results.filter((r) => r.state === 'passed').length;
   return { passed, failed: results.length - passed, results, seconds: (Date.now() - t0) / 1000 };

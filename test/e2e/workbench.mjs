@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { ROOT, ensureChromium, ensureCodeServer } from '../../scripts/provision.mjs';
-import { startCodeServer, freshRunDir, CHROMIUM_ARGS } from '../../scripts/code-server.mjs';
+import { startCodeServer, freshRunDir, CHROMIUM_ARGS, isLocalUrl } from '../../scripts/code-server.mjs';
+import { watchSockets } from '../../scripts/socket-watch.mjs';
 
 export const ARTIFACTS = path.join(ROOT, 'test-results/e2e');
 /** Host of webview resources served by the local code-server (127.0.0.1, any port) through VS Code's service worker. */
@@ -52,11 +53,12 @@ export class Workbench {
     fs.cpSync(workspace, ws, { recursive: true });
     for (const prepare of WORKSPACE_PREPARERS) await prepare(ws);
     wb.cs = await startCodeServer({ runDir: wb.runDir, folder: ws, vsix });
+    // The browser is policed below; code-server, the extension host and the language server by their sockets.
+    wb.socketWatch = watchSockets(wb.cs.pid, { onRemote: (d) => wb.offline.push(d) });
     wb.browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     const context = await wb.browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
     await context.route(() => true, (route) => {
-      const u = new URL(route.request().url());
-      if (u.hostname === '127.0.0.1' || u.protocol === 'data:' || u.protocol === 'blob:') return route.fallback();
+      if (isLocalUrl(route.request().url())) return route.fallback();
       wb.offline.push(route.request().url());
       return route.abort('blockedbyclient');
     });
@@ -287,8 +289,10 @@ export class Workbench {
     return frame;
   }
 
+  /** Closes the browser and stops code-server; `socketReport` then holds what the socket watch saw. */
   async close() {
     await this.browser?.close().catch(() => {});
+    this.socketReport ??= this.socketWatch?.stop();
     await this.cs?.stop();
     this.browser = this.cs = undefined;
   }

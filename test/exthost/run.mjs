@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { ROOT, ensureChromium, ensureCodeServer } from '../../scripts/provision.mjs';
-import { startCodeServer, freshRunDir, remoteUri, CHROMIUM_ARGS } from '../../scripts/code-server.mjs';
+import { startCodeServer, freshRunDir, remoteUri, CHROMIUM_ARGS, isLocalUrl } from '../../scripts/code-server.mjs';
+import { watchSockets } from '../../scripts/socket-watch.mjs';
 
 const OUT = path.join(ROOT, 'out/exthost');
 const SUITE = path.join(ROOT, 'test/exthost/suite');
@@ -47,6 +48,9 @@ export async function runExthostTests({ grep, verbose = !!process.env.VERBOSE, t
   fs.cpSync(path.join(ROOT, 'samples'), ws, { recursive: true }); // tests may write into their workspace
   const resultsFile = path.join(runDir, 'results.json');
   const cs = await startCodeServer({ runDir, folder: ws, smokeDriver: true });
+  // the browser is policed by the route below; code-server, the extension host and the language server by their sockets
+  const socketWatch = watchSockets(cs.pid);
+  let sockets;
   console.log(`# exthost: code-server up in ${cs.startMs} ms at ${cs.url} (log ${path.relative(ROOT, cs.logFile)})`);
   const payload = [
     ['extensionDevelopmentPath', remoteUri(ROOT)],
@@ -60,7 +64,7 @@ export async function runExthostTests({ grep, verbose = !!process.env.VERBOSE, t
   let exit;
   try {
     const context = await browser.newContext();
-    await context.route((u) => u.hostname !== '127.0.0.1', (r) => { offline.push(r.request().url()); return r.abort('blockedbyclient'); });
+    await context.route((u) => !isLocalUrl(u.href), (r) => { offline.push(r.request().url()); return r.abort('blockedbyclient'); });
     const page = await context.newPage();
     const exited = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (code) => resolve(code)));
     // Every log line of the workbench and the extension host (incl. mocha's console output) arrives here.
@@ -74,6 +78,7 @@ export async function runExthostTests({ grep, verbose = !!process.env.VERBOSE, t
     exit = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), timeoutMs))]);
   } finally {
     await browser.close();
+    sockets = socketWatch.stop();
     await cs.stop();
   }
 
@@ -87,6 +92,14 @@ export async function runExthostTests({ grep, verbose = !!process.env.VERBOSE, t
   if (offline.length) {
     failed++;
     results.push({ title: 'requests left 127.0.0.1 (aborted)', state: 'failed', error: [...new Set(offline)].join('\n') });
+  }
+  if (sockets.remote.length) {
+    failed++;
+    results.push({ title: 'code-server and its processes connected only to 127.0.0.1', state: 'failed', error: sockets.remote.join('\n') });
+  }
+  if (!sockets.loopbackSeen) {
+    failed++;
+    results.push({ title: 'the socket watch of code-server saw its own loopback connections', state: 'failed', error: 'no connection seen: the watch is blind' });
   }
   for (const r of results.filter((x) => x.state === 'failed')) console.log(`# FAILED ${r.title}${r.error ? `: ${r.error.split('\n')[0]}` : ''}`);
   return { passed, failed, results, seconds: (Date.now() - t0) / 1000, runDir };
