@@ -7,13 +7,16 @@
 // ignores the URL `payload` carrying extensionDevelopmentPath / extensionTestsPath. Chromium opens that URL;
 // the workbench calls window.codeAutomationExit(code) when the test run ends.
 //
+// Two passes, each with its own code-server: every suite in a trusted workspace, then the
+// *.untrusted.test.ts suites with workspace trust on and addr2line/gdb wrapped to log their runs.
+//
 // Usage: node test/exthost/run.mjs [--grep PATTERN] [--verbose]   (needs `npm run build` first)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
-import { ROOT, ensureChromium, ensureCodeServer } from '../../scripts/provision.mjs';
+import { ROOT, NODE24, ensureChromium, ensureCodeServer } from '../../scripts/provision.mjs';
 import { startCodeServer, freshRunDir, remoteUri, CHROMIUM_ARGS, isLocalUrl } from '../../scripts/code-server.mjs';
 import { watchSockets } from '../../scripts/socket-watch.mjs';
 
@@ -30,7 +33,25 @@ export async function buildSuite() {
   });
 }
 
+/** Tools kleak may run: wrapped, for the untrusted pass, by scripts that log each run and then run the real one. */
+const SPIED_TOOLS = ['addr2line', 'llvm-addr2line', 'gdb'];
+
+function toolSpy(dir) {
+  const bin = path.join(dir, 'bin');
+  const log = path.join(dir, 'tool-runs.log');
+  fs.mkdirSync(bin, { recursive: true });
+  fs.writeFileSync(log, '');
+  for (const t of SPIED_TOOLS) {
+    const real = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, t)).find((p) => fs.existsSync(p));
+    const run = real ? `exec '${real}' "$@"` : 'exit 127';
+    fs.writeFileSync(path.join(bin, t), `#!/bin/sh\nprintf '%s\\n' "${t} $*" >> '${log}'\n${run}\n`, { mode: 0o755 });
+  }
+  return { bin, log };
+}
+
 /**
+ * Two passes, each in its own code-server: the suite in a trusted workspace (--disable-workspace-trust),
+ * then *.untrusted.test.ts with workspace trust on and the folder not trusted.
  * @param {{grep?: string, verbose?: boolean, timeoutMs?: number}} [o]
  * @returns {Promise<{passed: number, failed: number, results: {title: string, state: string, error?: string}[], seconds: number}>}
  */
@@ -42,20 +63,38 @@ export async function runExthostTests({ grep, verbose = !!process.env.VERBOSE, t
   ensureCodeServer();
   const executablePath = ensureChromium();
   await buildSuite();
+  const results = [];
+  for (const untrusted of [false, true]) results.push(...await runPass({ grep, verbose, timeoutMs, untrusted, executablePath }));
+  if (!results.length) results.push({ title: grep ? `no extension-host test matches "${grep}"` : 'no extension-host test ran', state: 'failed' });
+  for (const r of results.filter((x) => x.state === 'failed')) console.log(`# FAILED ${r.title}${r.error ? `: ${r.error.split('\n')[0]}` : ''}`);
+  const passed = results.filter((r) => r.state === 'passed').length;
+  return { passed, failed: results.length - passed, results, seconds: (Date.now() - t0) / 1000 };
+}
 
-  const runDir = freshRunDir('exthost');
+async function runPass({ grep, verbose, timeoutMs, untrusted, executablePath }) {
+  const runDir = freshRunDir(untrusted ? 'exthost-untrusted' : 'exthost');
   const ws = path.join(runDir, 'workspace');
   fs.cpSync(path.join(ROOT, 'samples'), ws, { recursive: true }); // tests may write into their workspace
   const resultsFile = path.join(runDir, 'results.json');
-  const cs = await startCodeServer({ runDir, folder: ws, smokeDriver: true });
+  const cs = await startCodeServer({
+    runDir, folder: ws, smokeDriver: true, disableTrust: !untrusted,
+    // untrusted: no dialog asks, the folder simply stays untrusted (restricted mode)
+    settings: untrusted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never', 'security.workspace.trust.emptyWindow': false } : {},
+  });
   // the browser is policed by the route below; code-server, the extension host and the language server by their sockets
   const socketWatch = watchSockets(cs.pid);
   let sockets;
-  console.log(`# exthost: code-server up in ${cs.startMs} ms at ${cs.url} (log ${path.relative(ROOT, cs.logFile)})`);
+  const pass = untrusted ? 'exthost (untrusted workspace)' : 'exthost';
+  console.log(`# ${pass}: code-server up in ${cs.startMs} ms at ${cs.url} (log ${path.relative(ROOT, cs.logFile)})`);
+  const env = { KLEAK_EXTHOST_RESULTS: resultsFile, ...(grep ? { KLEAK_EXTHOST_GREP: grep } : {}) };
+  if (untrusted) {
+    const spy = toolSpy(path.join(runDir, 'spy'));
+    Object.assign(env, { KLEAK_EXTHOST_UNTRUSTED: '1', KLEAK_TOOL_SPY_LOG: spy.log, PATH: `${spy.bin}${path.delimiter}${path.dirname(NODE24)}${path.delimiter}${process.env.PATH}` });
+  }
   const payload = [
     ['extensionDevelopmentPath', remoteUri(ROOT)],
     ['extensionTestsPath', remoteUri(path.join(OUT, 'index.js'))],
-    ['extensionEnvironment', JSON.stringify({ KLEAK_EXTHOST_RESULTS: resultsFile, ...(grep ? { KLEAK_EXTHOST_GREP: grep } : {}) })],
+    ['extensionEnvironment', JSON.stringify(env)],
   ];
   const url = `${cs.url}?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 
@@ -84,25 +123,15 @@ export async function runExthostTests({ grep, verbose = !!process.env.VERBOSE, t
 
   let results = [];
   try { results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')).results; } catch { /* the run never finished */ }
-  let passed = results.filter((r) => r.state === 'passed').length;
-  let failed = results.filter((r) => r.state === 'failed').length;
-  if (exit === 'timeout') { failed++; results.push({ title: `extension-host run timed out after ${timeoutMs / 1000} s`, state: 'failed' }); }
-  else if (exit !== 0 && failed === 0) { failed++; results.push({ title: `extension host exited with ${exit} (see ${cs.logFile})`, state: 'failed' }); }
-  if (!results.length) { failed++; results.push({ title: 'no extension-host test ran', state: 'failed' }); }
-  if (offline.length) {
-    failed++;
-    results.push({ title: 'requests left 127.0.0.1 (aborted)', state: 'failed', error: [...new Set(offline)].join('\n') });
-  }
-  if (sockets.remote.length) {
-    failed++;
-    results.push({ title: 'code-server and its processes connected only to 127.0.0.1', state: 'failed', error: sockets.remote.join('\n') });
-  }
-  if (!sockets.loopbackSeen) {
-    failed++;
-    results.push({ title: 'the socket watch of code-server saw its own loopback connections', state: 'failed', error: 'no connection seen: the watch is blind' });
-  }
-  for (const r of results.filter((x) => x.state === 'failed')) console.log(`# FAILED ${r.title}${r.error ? `: ${r.error.split('\n')[0]}` : ''}`);
-  return { passed, failed, results, seconds: (Date.now() - t0) / 1000, runDir };
+  const failedCount = () => results.filter((r) => r.state === 'failed').length;
+  if (exit === 'timeout') results.push({ title: `${pass} run timed out after ${timeoutMs / 1000} s`, state: 'failed' });
+  else if (exit !== 0 && failedCount() === 0) results.push({ title: `${pass}: extension host exited with ${exit} (see ${cs.logFile})`, state: 'failed' });
+  // with --grep, a pass may rightly run nothing; without, an empty pass is a failure
+  if (!results.length && !grep) results.push({ title: `${pass}: no test ran`, state: 'failed' });
+  if (offline.length) results.push({ title: `${pass}: requests left 127.0.0.1 (aborted)`, state: 'failed', error: [...new Set(offline)].join('\n') });
+  if (sockets.remote.length) results.push({ title: `${pass}: code-server and its processes connected only to 127.0.0.1`, state: 'failed', error: sockets.remote.join('\n') });
+  if (!sockets.loopbackSeen) results.push({ title: `${pass}: the socket watch of code-server saw its own loopback connections`, state: 'failed', error: 'no connection seen: the watch is blind' });
+  return results;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

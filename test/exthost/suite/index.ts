@@ -21,7 +21,9 @@ export function run(): Promise<void> {
   if (grep) mocha.grep(grep);
   // The kmemleak suite first: it proves activation by opening a capture, before any other suite
   // runs a command (which would activate the extension through onCommand).
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort((a, b) => Number(b === 'kmemleak.test.js') - Number(a === 'kmemleak.test.js') || a.localeCompare(b));
+  // *.untrusted.test.js run alone, in a second code-server without --disable-workspace-trust
+  const untrusted = process.env.KLEAK_EXTHOST_UNTRUSTED === '1';
+  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js') && f.endsWith('.untrusted.test.js') === untrusted).sort((a, b) => Number(b === 'kmemleak.test.js') - Number(a === 'kmemleak.test.js') || a.localeCompare(b));
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   const results: ExthostResult[] = [];
   return new Promise((resolve, reject) => {
