@@ -357,3 +357,8 @@ export function parseKmemleak(lines: Iterable<string>): KmemleakReport {
   for (const l of lines) parser.push(l);
   return parser.finish();
 }
+
+/** Does this line (anywhere in the head of a file) identify a kmemleak report? */
+export function isKmemleakSignature(line: string): boolean {
+  return /unreferenced object 0x[0-9a-fA-F]+ \(size \d+\)|kmemleak: \d+ new suspected memory leak/.test(line);
+}

@@ -3,30 +3,27 @@ import { CaptureView, FormatId } from '../views/captureView';
 import { KmemleakParser } from './kmemleak';
 import { kmemleakView } from '../views/kmemleakView';
 import { kmemleakFileAnalyzer } from '../views/kmemleakFileView';
-import { ParsedPart, PerfScriptParser, isPerfScriptSignature } from './perfScript';
+import { ParsedPart, PerfScriptParser } from './perfScript';
 import { recordingBuffers } from '../eventRecording';
 import { perfScriptView } from '../views/perfScriptView';
-import { FtraceParser, isFtraceSignature } from './ftrace';
+import { FtraceParser } from './ftrace';
 import { ftraceView } from '../views/ftraceView';
 import { ByteLineSink } from '../lineReader';
 import { SnapshotSeriesParser } from '../snapshotSeries';
 import { slabSeriesView } from '../views/slabSeriesView';
-import { isSlabinfoSignature } from './slabinfo';
-import { isSlabtopSignature } from './slabtop';
-import { isMeminfoSignature } from './meminfo';
-import { isBuddyinfoSignature } from './buddyinfo';
-import { SlubDebugParser, isSlubDebugSignature } from './slubDebug';
+import { SlubDebugParser } from './slubDebug';
 import { slubDebugView } from '../views/slubDebugView';
-import { VmallocinfoParser, isVmallocinfoSignature } from './vmallocinfo';
+import { VmallocinfoParser } from './vmallocinfo';
 import { vmallocinfoView } from '../views/vmallocinfoView';
-import { PageOwnerParser, isPageOwnerSignature } from './pageOwner';
+import { PageOwnerParser } from './pageOwner';
 import { pageOwnerView } from '../views/pageOwnerView';
-import { AllocinfoParser, isAllocinfoSignature } from './allocinfo';
+import { AllocinfoParser } from './allocinfo';
 import { allocinfoView } from '../views/allocinfoView';
-import { BccMemleakParser, isBccMemleakSignature } from './bccMemleak';
+import { BccMemleakParser } from './bccMemleak';
 import { bccMemleakView } from '../views/bccMemleakView';
-import { BpftraceParser, isBpftraceSignature } from './bpftrace';
+import { BpftraceParser } from './bpftrace';
 import { bpftraceView } from '../views/bpftraceView';
+import { signatureOfLine } from './signatures';
 
 /** Consumes a capture line by line; `finish` gives the view. */
 export interface CaptureAnalyzer {
@@ -80,8 +77,6 @@ export interface CaptureFormat {
   languageId: string;
   /** Human name for messages. */
   label: string;
-  /** Does this line (anywhere in the head of a file) identify the format? */
-  signature(line: string): boolean;
   create(options?: AnalyzerOptions): CaptureAnalyzer;
 }
 
@@ -90,7 +85,6 @@ export const FORMATS: CaptureFormat[] = [
     id: 'kmemleak',
     languageId: 'kmemleak',
     label: 'kmemleak report',
-    signature: (line) => /unreferenced object 0x[0-9a-fA-F]+ \(size \d+\)|kmemleak: \d+ new suspected memory leak/.test(line),
     create: (options) => {
       // From disk: objects are grouped and dropped as they come (memory per backtrace, not per object).
       if (options?.detail === false) return kmemleakFileAnalyzer();
@@ -103,7 +97,6 @@ export const FORMATS: CaptureFormat[] = [
     id: 'perf-script',
     languageId: 'perf-script',
     label: 'perf script kmem trace',
-    signature: isPerfScriptSignature,
     create: (options) => {
       const p = new PerfScriptParser(options);
       return {
@@ -119,7 +112,6 @@ export const FORMATS: CaptureFormat[] = [
     id: 'ftrace',
     languageId: 'ftrace',
     label: 'ftrace kmem trace',
-    signature: isFtraceSignature,
     create: (options) => {
       const p = new FtraceParser(options);
       return {
@@ -131,45 +123,44 @@ export const FORMATS: CaptureFormat[] = [
   },
   // Slab and memory snapshots: one series parser reads all four (recorders mix them in one file);
   // the format only names what the file is. buddyinfo shares the meminfo language.
-  slabFormat('slabinfo', 'slabinfo', '/proc/slabinfo snapshot', isSlabinfoSignature),
-  slabFormat('slabtop', 'slabtop', 'slabtop output', isSlabtopSignature),
-  slabFormat('meminfo', 'meminfo', '/proc/meminfo snapshot', isMeminfoSignature),
-  slabFormat('buddyinfo', 'meminfo', '/proc/buddyinfo snapshot', isBuddyinfoSignature),
+  slabFormat('slabinfo', 'slabinfo', '/proc/slabinfo snapshot'),
+  slabFormat('slabtop', 'slabtop', 'slabtop output'),
+  slabFormat('meminfo', 'meminfo', '/proc/meminfo snapshot'),
+  slabFormat('buddyinfo', 'meminfo', '/proc/buddyinfo snapshot'),
   // Issue 7: SLUB debug logs, vmallocinfo, page_owner, allocinfo, BCC memleak.
-  lineFormat('slub-debug', 'slub-debug', 'SLUB debug log (slub_debug trace, error report, alloc_traces)', isSlubDebugSignature, () => {
+  lineFormat('slub-debug', 'slub-debug', 'SLUB debug log (slub_debug trace, error report, alloc_traces)', () => {
     const p = new SlubDebugParser();
     return { push: (l) => p.push(l), finish: () => slubDebugView(p.finish()) };
   }),
-  lineFormat('vmallocinfo', 'vmallocinfo', '/proc/vmallocinfo dump', isVmallocinfoSignature, () => {
+  lineFormat('vmallocinfo', 'vmallocinfo', '/proc/vmallocinfo dump', () => {
     const p = new VmallocinfoParser();
     return { push: (l) => p.push(l), finish: () => vmallocinfoView(p.finish()) };
   }),
-  lineFormat('page-owner', 'page-owner', 'page_owner dump', isPageOwnerSignature, () => {
+  lineFormat('page-owner', 'page-owner', 'page_owner dump', () => {
     const p = new PageOwnerParser();
     return { push: (l) => p.push(l), finish: () => pageOwnerView(p.finish()) };
   }),
-  lineFormat('allocinfo', 'allocinfo', '/proc/allocinfo dump', isAllocinfoSignature, () => {
+  lineFormat('allocinfo', 'allocinfo', '/proc/allocinfo dump', () => {
     const p = new AllocinfoParser();
     return { push: (l) => p.push(l), finish: () => allocinfoView(p.finish()) };
   }),
-  lineFormat('bcc-memleak', 'bcc-memleak', 'BCC/libbpf-tools memleak output', isBccMemleakSignature, () => {
+  lineFormat('bcc-memleak', 'bcc-memleak', 'BCC/libbpf-tools memleak output', () => {
     const p = new BccMemleakParser();
     return { push: (l) => p.push(l), finish: () => bccMemleakView(p.finish()) };
   }),
   // Issue 6: bpftrace map output (the scaffolded "stacks" script). Its language id is not
   // `bpftrace`: script extensions (bpftrace-vscode) own that id and `source.bpftrace` for `.bt` files.
-  lineFormat('bpftrace', 'bpftrace-output', 'bpftrace map output', isBpftraceSignature, () => {
+  lineFormat('bpftrace', 'bpftrace-output', 'bpftrace map output', () => {
     const p = new BpftraceParser();
     return { push: (l) => p.push(l), finish: () => bpftraceView(p.finish()) };
   }),
 ];
 
-function slabFormat(id: FormatId, languageId: string, label: string, signature: (line: string) => boolean): CaptureFormat {
+function slabFormat(id: FormatId, languageId: string, label: string): CaptureFormat {
   return {
     id,
     languageId,
     label,
-    signature,
     create: () => {
       const parser = new SnapshotSeriesParser();
       return { push: (l) => parser.push(l), finish: () => slabSeriesView(parser.finish(), id) };
@@ -177,16 +168,18 @@ function slabFormat(id: FormatId, languageId: string, label: string, signature: 
   };
 }
 
-function lineFormat(id: FormatId, languageId: string, label: string, signature: (line: string) => boolean, create: () => CaptureAnalyzer): CaptureFormat {
-  return { id, languageId, label, signature, create };
+function lineFormat(id: FormatId, languageId: string, label: string, create: () => CaptureAnalyzer): CaptureFormat {
+  return { id, languageId, label, create };
 }
 
 export function formatById(id: string): CaptureFormat | undefined {
   return FORMATS.find((f) => f.id === id || f.languageId === id);
 }
 
+/** The format this line identifies (signatures.ts: the same detection the editor client runs). */
 export function detectFormat(line: string): CaptureFormat | undefined {
-  return FORMATS.find((f) => f.signature(line));
+  const id = signatureOfLine(line)?.id;
+  return id === undefined ? undefined : FORMATS.find((f) => f.id === id);
 }
 
 /** Analyse in-memory lines as the given format. */
