@@ -1,5 +1,6 @@
 // Activation: each feature module registers itself; the language server starts once a capture
-// is open (the extension also activates for plain text, to recognise captures saved as .txt).
+// is open. The extension also activates for plain text and logs (onLanguage:plaintext/log): VS Code
+// only knows a capture saved as .txt by its first line, kleak reads its head (languageDetection).
 import * as vscode from 'vscode';
 import { startLanguageClient } from './languageClient';
 import { registerShowLocations } from './showLocations';

@@ -1,14 +1,22 @@
 // VS Code picks a language by file name before it looks at `firstLine`, so a capture saved as
-// `report.txt` opens as Plain Text. Plain-text documents whose first line matches a capture
-// language's `firstLine` (from package.json, the one source of truth) are switched to it.
+// `report.txt` opens as Plain Text. Plain-text (and log) documents are switched to a capture
+// language when their first line matches its `firstLine` (package.json, the cheap path) or when
+// their head holds the lines the server and CLI detect formats by (headDetection.ts): a series
+// that starts with `date`, a dmesg whose leak report comes after other kernel messages.
 import * as vscode from 'vscode';
 import { firstLinePatterns, languageOfFirstLine } from './firstLine';
+import { captureLanguageOfHead, documentHead, isKernelLogName } from './headDetection';
+
+/** Languages a capture may open as when its name says nothing (`.txt`, `.log`, no extension). */
+const UNDETECTED = new Set(['plaintext', 'log']);
 
 export function registerLanguageDetection(context: vscode.ExtensionContext): void {
   const patterns = firstLinePatterns(context.extension.packageJSON);
   const detect = (doc: vscode.TextDocument) => {
-    if (doc.languageId !== 'plaintext' || doc.lineCount === 0) return;
-    const id = languageOfFirstLine(doc.lineAt(0).text, patterns);
+    if (!UNDETECTED.has(doc.languageId) || doc.lineCount === 0) return;
+    const id =
+      languageOfFirstLine(doc.lineAt(0).text, patterns) ??
+      captureLanguageOfHead(documentHead(doc.lineCount, (i) => doc.lineAt(i).text), doc.languageId === 'log' || isKernelLogName(doc.fileName));
     if (id) void vscode.languages.setTextDocumentLanguage(doc, id);
   };
   context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(detect));
