@@ -12,12 +12,17 @@ const UNDETECTED = new Set(['plaintext', 'log']);
 
 export function registerLanguageDetection(context: vscode.ExtensionContext): void {
   const patterns = firstLinePatterns(context.extension.packageJSON);
+  // A language change reopens the document, so a capture the user set back to Plain Text would
+  // come round again: each document is switched once per session, then the user's choice holds.
+  const switched = new Set<string>();
   const detect = (doc: vscode.TextDocument) => {
-    if (!UNDETECTED.has(doc.languageId) || doc.lineCount === 0) return;
+    if (!UNDETECTED.has(doc.languageId) || doc.lineCount === 0 || switched.has(doc.uri.toString())) return;
     const id =
       languageOfFirstLine(doc.lineAt(0).text, patterns) ??
       captureLanguageOfHead(documentHead(doc.lineCount, (i) => doc.lineAt(i).text), doc.languageId === 'log' || isKernelLogName(doc.fileName));
-    if (id) void vscode.languages.setTextDocumentLanguage(doc, id);
+    if (!id) return;
+    switched.add(doc.uri.toString());
+    void vscode.languages.setTextDocumentLanguage(doc, id);
   };
   context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(detect));
   vscode.workspace.textDocuments.forEach(detect);

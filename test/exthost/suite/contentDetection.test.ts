@@ -84,6 +84,15 @@ describe('content detection of captures saved as plain text', function () {
     assert.match(error.message, /Poison overwritten in kmalloc-64/);
   });
 
+  it('keeps Plain Text once the user sets a detected capture back to it', async () => {
+    const doc = await openAs('dmesg-again.txt', await slubSample());
+    await languageOf(doc, 'slub-debug');
+    const plain = await vscode.languages.setTextDocumentLanguage(doc, 'plaintext');
+    // a language change reopens the document; detection would run on it again within a tick
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(plain.languageId, 'plaintext');
+  });
+
   it('leaves notes that quote one capture line as plain text (while the same line in a kernel log counts)', async () => {
     const bugLine = new TextDecoder().decode(await slubSample()).split('\n')[1];
     const notes = await openAs('hunt-notes.txt', new TextEncoder().encode(`Notes from the leak hunt\n${bugLine}\nask upstream\n`));
