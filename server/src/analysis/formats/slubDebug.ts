@@ -11,6 +11,7 @@
 //     CPU:/Call Trace:, FIX kmalloc-4096: …
 //   alloc_traces / free_traces
 //     1085 populate_error_injection_list+0x97/0x110 age=166678/166680/166682 pid=1 cpus=1
+//        3 kmem_test_new_item.isra.0+0x18/0x60 [kmem_test] age=… pid=31 cpus=0   (module code)
 //         __slab_alloc+0x6d/0x90 …
 // Lines of other subsystems may be interleaved (two CPUs printing at once), newlines lost
 // (a whole record on one line) and lines wrapped by mail; all of it is handled, nothing throws.
@@ -146,7 +147,8 @@ const CALL_TRACE = /^[ \t]*(?:Call [Tt]race|Backtrace):[ \t]*$/;
 const FIX = /^[ \t]*FIX (\S+): (.*)$/;
 const DESTROY = /kmem_cache_destroy (\S+): Slab cache still has objects/;
 const CONTEXT = /^[ \t]*(?:Hardware name:|Workqueue:|Disabling lock debugging|Tainted: \[|Modules linked in:|[RE]IP: |Code: |[RE]?[A-Z0-9]{2,3}: [0-9a-fA-F]{4,}|R\d{1,2}: |pc : |lr : |sp : |x\d{1,2}: |CR2: |NIP |LR |REGS: |MSR: |Kdump:)/;
-const LOCATION = /^[ \t]*(\d+) (\S+)(?: waste=(\d+)\/(\d+))? age=(\d+)(?:\/(\d+)\/(\d+))? pid=(\d+)(?:-(\d+))?(?: cpus=(\S+))?(?: nodes=(\S+))?[ \t]*$/;
+// The caller is `%pS`: a module function carries ` [mod]`.
+const LOCATION = /^[ \t]*(\d+) (\S+(?: \[[\w-]+\])?)(?: waste=(\d+)\/(\d+))? age=(\d+)(?:\/(\d+)\/(\d+))? pid=(\d+)(?:-(\d+))?(?: cpus=(\S+))?(?: nodes=(\S+))?[ \t]*$/;
 const STAMP = /^\[ *(\d+\.\d+)\]/;
 const MAX_EXAMINED = 64 * 1024;
 
@@ -616,6 +618,6 @@ export function isSlubDebugSignature(line: string): boolean {
     /\bBUG [^\s:]+ \((?:Not tainted|Tainted: [^)]*)\): /.test(line) ||
     /\bBUG [^\s:]+: (?:Left |Right )?(?:Redzone|Poison|Padding) overwritten/.test(line) ||
     /(?:Allocated|Freed) in \S+ age=\d+ cpu=\d+ pid=\d+/.test(line) ||
-    /^[ \t]*\d+ (?:<not-available>|[A-Za-z_.$][\w.$]*\+0x[0-9a-fA-F]+\/0x[0-9a-fA-F]+) (?:waste=\d+\/\d+ )?age=\d+(?:\/\d+\/\d+)? pid=\d+/.test(line)
+    /^[ \t]*\d+ (?:<not-available>|[A-Za-z_.$][\w.$]*\+0x[0-9a-fA-F]+\/0x[0-9a-fA-F]+(?: \[[\w-]+\])?) (?:waste=\d+\/\d+ )?age=\d+(?:\/\d+\/\d+)? pid=\d+/.test(line)
   );
 }

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { parseSlubDebug, bugKind } from '../../../../server/src/analysis/formats/slubDebug';
+import { parseSlubDebug, bugKind, isSlubDebugSignature } from '../../../../server/src/analysis/formats/slubDebug';
 import { fixtureLines, fixturePath, fixtureText } from '../../../helpers/fixtures';
 
 const DIR = 'slub-debug';
@@ -137,6 +137,27 @@ describe('SLUB debug details', () => {
     assert.deepEqual(a.locations[1].waste, { total: 521872, each: 1544 });
     const f = parse('slub_free_traces_17_kernel_doc_example.txt').r;
     assert.deepEqual(f.locations.map((l) => [l.count, l.notAvailable, l.frames.length]), [[1980, true, 0], [51, false, 16]]);
+  });
+
+  it('alloc_traces lines of module code: the caller keeps its [module] (mm/slub.c prints `%7ld %pS`)', () => {
+    const lines = [
+      '      3 kmem_test_new_item.isra.0+0x18/0x60 [kmem_test] age=1402/1402/1403 pid=31 cpus=0',
+      '        __kmalloc_cache_noprof+0x2a0/0x340',
+      '        kmem_test_new_item.isra.0+0x18/0x60 [kmem_test]',
+      '      1 kmem_test_leak_buffer+0x21/0x80 [kmem_test] waste=96/96 age=1399 pid=31-33 cpus=0-1',
+    ];
+    const r = parseSlubDebug(lines);
+    assert.deepEqual(
+      r.locations.map((l) => [l.count, l.caller?.symbol, l.caller?.offset, l.caller?.size, l.caller?.module, l.frames.length, l.pids]),
+      [
+        [3, 'kmem_test_new_item.isra.0', 0x18, 0x60, 'kmem_test', 2, { min: 31, max: 31 }],
+        [1, 'kmem_test_leak_buffer', 0x21, 0x80, 'kmem_test', 0, { min: 31, max: 33 }],
+      ],
+    );
+    const c = r.locations[0].caller!;
+    assert.equal(lines[0].slice(c.symbolRange.start.character, c.symbolRange.end.character), 'kmem_test_new_item.isra.0');
+    assert.equal(lines[0].slice(c.moduleRange!.start.character, c.moduleRange!.end.character), 'kmem_test');
+    assert.ok(isSlubDebugSignature(lines[0]), 'detected as SLUB debug output');
   });
 
   it('names every SLUB error kind', () => {
