@@ -18,6 +18,11 @@ function code(s: string): string {
   return `\`${clean}\``;
 }
 
+/** Plain text inside Markdown emphasis: special characters escaped, not dropped (symbol names and paths hold `_`). */
+export function escapeMarkdown(s: string): string {
+  return s.replace(/[\r\n]/g, ' ').replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`);
+}
+
 function where(loc: ResolvedLocation): string {
   const text = `${loc.file}:${loc.line}${loc.discriminator !== undefined ? ` (discriminator ${loc.discriminator})` : ''}`;
   const local = localLink(loc);
@@ -40,7 +45,7 @@ export function resolutionMarkdown(r: FrameResolution): string {
     }
   } else if (r.location) out.push(`Source: ${where(r.location)}`);
   if (r.binary) out.push(`Symbols: ${code(r.binary)}`);
-  for (const n of r.notes.slice(0, MAX_NOTES)) out.push(`_${n.replace(/[\r\n_*`[\]<>]/g, ' ')}_`);
+  for (const n of r.notes.slice(0, MAX_NOTES)) out.push(`_${escapeMarkdown(n)}_`);
   return out.join('\n\n');
 }
 

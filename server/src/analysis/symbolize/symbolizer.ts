@@ -425,7 +425,8 @@ export class Symbolizer {
       const first = w.res.sites.find((s) => s.chain.length > 0);
       if (first) w.res.location = first.chain[first.chain.length - 1];
       if (first?.tool === 'gdb') w.res.notes.push('Resolved with gdb, which gives the innermost line only (no inline chain): install binutils for the line in the function itself.');
-      else if (w.located.length > 0) {
+      else if (!first && w.located.length > 0) {
+        // Only when no site found a line: otherwise the hover would deny what it just showed.
         const err = errors.get(`${w.binary.identity}\0${w.located[0].section ?? ''}`);
         w.res.notes.push(err ?? `No line information for ${w.symbol}+0x${(w.offset ?? 0).toString(16)} in ${w.binary.path}.`);
       }
