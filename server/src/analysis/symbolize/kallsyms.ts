@@ -43,6 +43,7 @@ export class KallsymsTable {
   /** Every address is zero: read without privilege (kptr_restrict), useless for lookups. */
   readonly hidden: boolean;
   readonly modules: ReadonlySet<string>;
+  private textImages?: Map<string, Set<string | undefined>>;
 
   private constructor(entries: KallsymsEntry[], problems: KallsymsProblem[], hidden: boolean) {
     this.entries = entries;
@@ -126,6 +127,21 @@ export class KallsymsTable {
     if (offset === undefined) return undefined;
     if (size === undefined ? offset > MAX_UNBOUNDED_OFFSET : offset >= size) return undefined;
     return { symbol: chosen.name, offset, size, module: chosen.module, type: chosen.type };
+  }
+
+  /** The images (a module name, or undefined for vmlinux) with a text symbol named `name`. */
+  imagesOf(name: string): (string | undefined)[] {
+    if (!this.textImages) {
+      // Built once on first use: a trace asks for thousands of names.
+      this.textImages = new Map();
+      for (const e of this.entries) {
+        if (!TEXT_TYPES.has(e.type)) continue;
+        const set = this.textImages.get(e.name) ?? new Set();
+        set.add(e.module);
+        this.textImages.set(e.name, set);
+      }
+    }
+    return [...(this.textImages.get(name) ?? [])];
   }
 
   /** Every entry named `name` (in one module, or in vmlinux when `module` is undefined). */

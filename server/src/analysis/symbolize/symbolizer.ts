@@ -233,6 +233,22 @@ export class Symbolizer {
     return s ? { ...s, source: 'System.map' } : undefined;
   }
 
+  /**
+   * The module of a frame printed without `[mod]` (perf script's `call_site=sym+off`, bpftrace's
+   * `ffffffffc0a000c8 sym+24`): the image kallsyms gives its printed address when that names the
+   * same function, else the one module that alone has a function of that name.
+   */
+  private async moduleFromKallsyms(symbol: string, address: string | undefined): Promise<string | undefined> {
+    if (!this.canSymbolizeAddresses) return undefined;
+    if (address !== undefined) {
+      const s = await this.symbolizeAddress(address);
+      if (s && baseSymbol(s.symbol) === baseSymbol(symbol)) return s.module;
+    }
+    const { kallsyms, systemMap } = await this.loadKallsyms();
+    const images = (kallsyms ?? systemMap)?.imagesOf(symbol) ?? [];
+    return images.length === 1 ? images[0] : undefined;
+  }
+
   // ---- binaries ------------------------------------------------------------------------------
 
   private indexModules(): Promise<Map<string, string[]>> {
@@ -366,6 +382,7 @@ export class Symbolizer {
           } else res.notes.push(`No text symbol covers 0x${q.address.replace(/^0x/, '')} in ${this.config.kallsyms ? 'kallsyms' : 'System.map'}.`);
         }
       }
+      if (q.symbol && !q.module && useKallsyms.ok) w.module = await this.moduleFromKallsyms(q.symbol, q.address);
       if (q.file && q.line !== undefined) {
         res.location = this.location({ file: q.file, line: q.line, function: q.symbol ? baseSymbol(q.symbol) : undefined });
       }

@@ -84,6 +84,11 @@ describe('kallsyms and System.map', () => {
     }
     // Below the module and between kernel and modules: nothing (no huge offsets into the last symbol).
     assert.equal(t.lookup(0xffffffffc09f0000n), undefined);
+    // Which image has a function of that name (for frames printed without `[mod]`).
+    assert.deepEqual(t.imagesOf('kmem_test_work_fn'), ['kmem_test']);
+    assert.deepEqual(t.imagesOf('kthread'), [undefined]);
+    assert.deepEqual(t.imagesOf('kmem_test_no_such_fn'), []);
+    assert.ok(t.find('kmem_test_items', 'kmem_test').length === 1 && t.imagesOf('kmem_test_items').length === 0, 'a data symbol is no function');
   });
 
   it('bad lines are problems, not exceptions; 32-bit addresses work', () => {
