@@ -103,11 +103,11 @@ connection.onNotification(WorkspaceTrustNotification.method, (p: unknown) => {
 });
 connection.onRequest(SymbolSourcesRequest.method, (): Promise<SymbolSourcesStatus> => symbols.status());
 
-/** The symbolisation of an open capture (empty when no symbol source is configured). */
+/** The call sites and symbolisation of an open capture (no resolutions when no symbol source is configured). */
 async function symbolsOf(uri: string, token?: { isCancellationRequested: boolean; onCancellationRequested: (f: () => void) => unknown }) {
   const v = viewOf(uri);
   const doc = documents.get(uri);
-  if (!v || !doc || !symbols.active) return undefined;
+  if (!v || !doc) return undefined;
   const abort = new AbortController();
   token?.onCancellationRequested(() => abort.abort());
   try {

@@ -1,8 +1,9 @@
 // The language server's side of symbolisation: reads the kleak.* symbol-source settings,
 // knows whether the workspace is trusted (no external tool runs when it is not), and resolves
-// each open capture's frames once per document version, sharing the result between links,
-// go-to-definition, hover and inlay hints.
-import { Frame, Range, range } from './analysis/model';
+// each open capture's frames (stack frames and `call_site=` fields) once per document version,
+// sharing the result between links, go-to-definition, hover and inlay hints.
+import { callSiteFrames } from './analysis/callSiteFrames';
+import { Frame } from './analysis/model';
 import { CaptureView } from './analysis/views/captureView';
 import {
   EMPTY_SYMBOL_SOURCES,
@@ -17,20 +18,12 @@ import {
 import { ToolRunner, denyTools, execTool } from './analysis/symbolize/toolRunner';
 import { SymbolSourcesStatus } from './protocol';
 
-/** A bare address printed outside a frame (`call_site=ffffffff951b4836`). */
-export interface AddressOccurrence {
-  range: Range;
-  address: string;
-  resolution: FrameResolution;
-}
-
 export interface DocumentSymbols {
+  /** Resolutions of the view's stack frames and of the call-site frames, by frame. */
   frames: Map<Frame, FrameResolution>;
-  addresses: AddressOccurrence[];
+  /** The `call_site=` fields of the text as frames (symbolic or bare addresses). */
+  callSites: Frame[];
 }
-
-const CALL_SITE = /\bcall_site=(?:0x)?([0-9a-fA-F]{8,16})\b/g;
-const MAX_ADDRESS_OCCURRENCES = 100_000;
 
 /** The frame as a resolution query. */
 export function frameQuery(f: Frame): FrameQuery | undefined {
@@ -156,41 +149,29 @@ export class SymbolService {
 
   private async compute(view: CaptureView, text: string | undefined, signal: AbortSignal): Promise<DocumentSymbols> {
     const frames = new Map<Frame, FrameResolution>();
-    const addresses: AddressOccurrence[] = [];
-    if (!this.active) return { frames, addresses };
+    // Call sites are frames even without symbol sources: they get the web source link then.
+    let callSites = text === undefined ? [] : callSiteFrames(text);
+    if (callSites.length > 0) {
+      // A parser that already made a call site a frame keeps its own.
+      const at = (f: Frame) => `${f.symbolRange.start.line}:${f.symbolRange.start.character}`;
+      const printed = new Set(view.frames.map(({ frame }) => at(frame)));
+      callSites = callSites.filter((f) => !printed.has(at(f)));
+    }
+    if (!this.active) return { frames, callSites };
     const queries: [Frame, FrameQuery][] = [];
-    for (const { frame } of view.frames) {
+    for (const frame of [...view.frames.map((o) => o.frame), ...callSites]) {
       const q = frameQuery(frame);
       if (q) queries.push([frame, q]);
     }
-    const callSites: { range: Range; address: string }[] = [];
-    if (text !== undefined && text.includes('call_site=')) {
-      let line = 0;
-      let lineStart = 0;
-      for (const m of text.matchAll(CALL_SITE)) {
-        if (callSites.length >= MAX_ADDRESS_OCCURRENCES) break;
-        // Advance the line counter to the match.
-        let nl = text.indexOf('\n', lineStart);
-        while (nl >= 0 && nl < m.index!) {
-          line++;
-          lineStart = nl + 1;
-          nl = text.indexOf('\n', lineStart);
-        }
-        const start = m.index! - lineStart + m[0].length - m[1].length;
-        callSites.push({ range: range(line, start, start + m[1].length), address: m[1] });
-      }
-    }
-    const all: FrameQuery[] = [...queries.map(([, q]) => q), ...callSites.map((c) => ({ address: c.address }))];
-    const resolved = await this.symbolizer.resolve(all, signal);
+    const resolved = await this.symbolizer.resolve(
+      queries.map(([, q]) => q),
+      signal,
+    );
     for (const [frame, q] of queries) {
       const r = resolved.get(frameQueryKey(q));
       if (r) frames.set(frame, r);
     }
-    for (const c of callSites) {
-      const r = resolved.get(frameQueryKey({ address: c.address }));
-      if (r) addresses.push({ ...c, resolution: r });
-    }
-    return { frames, addresses };
+    return { frames, callSites };
   }
 
   async status(): Promise<SymbolSourcesStatus> {

@@ -117,14 +117,15 @@ describe('symbol service', () => {
       const service = new SymbolService(false, s.runner);
       service.configure({ kallsyms });
       const result = await service.resolve('file:///trace', 1, kmemleakView(text), text);
-      assert.equal(result.addresses.length, sites.length);
+      assert.equal(result.callSites.length, sites.length);
       const lines = text.split('\n');
-      for (const a of result.addresses) {
+      for (const a of result.callSites) {
         const site = sites.find((x) => x.address === a.address)!;
-        assert.equal(lines[a.range.start.line].slice(a.range.start.character, a.range.end.character), site.address);
-        assert.equal(a.resolution.symbolized?.symbol, site.symbol);
-        assert.equal(a.resolution.symbolized?.offset, site.offset);
-        assert.equal(a.resolution.symbolized?.size, site.size);
+        assert.equal(lines[a.symbolRange.start.line].slice(a.symbolRange.start.character, a.symbolRange.end.character), site.address);
+        const r = result.frames.get(a);
+        assert.equal(r?.symbolized?.symbol, site.symbol);
+        assert.equal(r?.symbolized?.offset, site.offset);
+        assert.equal(r?.symbolized?.size, site.size);
       }
       assert.equal(s.calls.length, 0, 'kallsyms lookups run no tool');
     } finally {

@@ -1,16 +1,16 @@
 import { Location, Position } from 'vscode-languageserver';
 import { CaptureView } from '../analysis/views/captureView';
 import { DocumentSymbols } from '../symbolService';
-import { frameAt } from './frameAt';
+import { anyFrameAt } from './frameAt';
 import { SourceLinkSettings } from './sourceLinks';
 import { frameTarget } from './symbolLinks';
 
 /**
- * Go to definition of a frame: the local source line when symbolisation found it, else the
+ * Go to definition of a frame or a `call_site=`: the local source line when symbolisation found it, else the
  * web source browser (the client opens http(s) locations externally).
  */
 export function definition(view: CaptureView, pos: Position, settings: SourceLinkSettings, symbols?: DocumentSymbols): Location[] {
-  const hit = frameAt(view, pos);
-  const t = hit && frameTarget(hit.frame, symbols?.frames.get(hit.frame), settings);
+  const hit = anyFrameAt(view, symbols?.callSites, pos);
+  const t = hit && frameTarget(hit, symbols?.frames.get(hit), settings);
   return t ? [{ uri: t.uri, range: { start: { line: t.line, character: 0 }, end: { line: t.line, character: 0 } } }] : [];
 }

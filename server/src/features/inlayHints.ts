@@ -30,7 +30,7 @@ function hintsFor(end: Range['end'], r: FrameResolution, bare: boolean): InlayHi
 
 export function inlayHints(view: CaptureView, visible: LspRange, symbols: DocumentSymbols): InlayHint[] {
   const hints: InlayHint[] = [];
-  for (const { frame } of view.frames) {
+  for (const frame of [...view.frames.map((o) => o.frame), ...symbols.callSites]) {
     if (hints.length >= MAX_HINTS) break;
     if (!within(frame.range, visible)) continue;
     const r = symbols.frames.get(frame);
@@ -38,10 +38,6 @@ export function inlayHints(view: CaptureView, visible: LspRange, symbols: Docume
     // After the whole frame: `[<addr>] sym+off/len [mod]` stays readable.
     const end = frame.symbol ? frame.range.end : frame.symbolRange.end;
     hints.push(...hintsFor(end, r, !frame.symbol));
-  }
-  for (const a of symbols.addresses) {
-    if (hints.length >= MAX_HINTS) break;
-    if (within(a.range, visible)) hints.push(...hintsFor(a.range.end, a.resolution, true));
   }
   return hints;
 }

@@ -7,7 +7,7 @@ import { CaptureView } from '../analysis/views/captureView';
 import { formatSymbolized } from '../analysis/symbolize/kallsyms';
 import { FrameResolution, ResolvedLocation } from '../analysis/symbolize/symbolizer';
 import { DocumentSymbols } from '../symbolService';
-import { frameAt } from './frameAt';
+import { anyFrameAt } from './frameAt';
 import { localLink } from './symbolLinks';
 
 const MAX_NOTES = 4;
@@ -51,19 +51,9 @@ export function resolutionMarkdown(r: FrameResolution): string {
 
 /** The hover of `base` (the capture's own) with the frame's symbolisation appended. */
 export function withSymbolHover(base: Hover | null, view: CaptureView, pos: Position, symbols: DocumentSymbols): Hover | null {
-  let resolution: FrameResolution | undefined;
-  let range: Range | undefined;
-  const hit = frameAt(view, pos);
-  if (hit) {
-    resolution = symbols.frames.get(hit.frame);
-    range = hit.frame.range;
-  } else {
-    const a = symbols.addresses.find(
-      (x) => x.range.start.line === pos.line && pos.character >= x.range.start.character && pos.character <= x.range.end.character,
-    );
-    resolution = a?.resolution;
-    range = a?.range;
-  }
+  const hit = anyFrameAt(view, symbols.callSites, pos);
+  const resolution = hit && symbols.frames.get(hit);
+  const range: Range | undefined = hit?.range;
   if (!resolution) return base;
   const extra = resolutionMarkdown(resolution);
   if (!extra) return base;
