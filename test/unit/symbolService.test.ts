@@ -12,7 +12,10 @@ import { CaptureView } from '../../server/src/analysis/views/captureView';
 import { ToolRequest, ToolRunner, execTool } from '../../server/src/analysis/symbolize/toolRunner';
 import { SymbolService, readSymbolSettings } from '../../server/src/symbolService';
 import { BuiltModule, buildKmemTestModule, callSites, frameText, markerLine } from '../helpers/kmemTestModule';
-import { hexCallSiteCapture, liveCallSites } from '../helpers/liveKmemTrace';
+import { LiveCallSite, hexCallSiteCapture, liveCallSites } from '../helpers/liveKmemTrace';
+import { GENERATED } from '../helpers/fixtures';
+import { formatSymbolized } from '../../server/src/analysis/symbolize/kallsyms';
+import { execFileSync } from 'node:child_process';
 
 function spy(): { runner: ToolRunner; calls: ToolRequest[] } {
   const calls: ToolRequest[] = [];
@@ -116,7 +119,7 @@ describe('symbol service', () => {
       const s = spy();
       const service = new SymbolService(false, s.runner);
       service.configure({ kallsyms });
-      const result = await service.resolve('file:///trace', 1, kmemleakView(text), text);
+      const result = await service.resolve('file:///trace', 1, analyzeLines(formatById('ftrace')!, splitLines(text)), text);
       assert.equal(result.callSites.length, sites.length);
       const lines = text.split('\n');
       for (const a of result.callSites) {
@@ -128,6 +131,107 @@ describe('symbol service', () => {
         assert.equal(r?.symbolized?.size, site.size);
       }
       assert.equal(s.calls.length, 0, 'kallsyms lookups run no tool');
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+/** `perf script` of kmem events with raw call sites (`call_site=ffffffff…`), from the same sites. */
+function perfHexCallSiteCapture(sites: LiveCallSite[]): string {
+  return sites
+    .map((s, i) => `ls 4242 [000] ${(100 + i / 1000).toFixed(6)}: kmem:${s.event || 'kmalloc'}: call_site=${s.address} ptr=0xffff888103caef00 bytes_req=72 bytes_alloc=96 gfp_flags=GFP_KERNEL`)
+    .join('\n');
+}
+
+const HIDDEN = /kallsyms \/proc\/kallsyms: every address is 0 \(read without privilege, see kptr_restrict\)/;
+
+describe('symbol sources through the settings', () => {
+  const root = process.getuid?.() === 0;
+
+  it('kleak.kallsyms = /proc/kallsyms itself: hex call sites of a live ftrace and perf script capture, each parsed by its own parser', async () => {
+    const service = new SymbolService(true);
+    service.configure({ kallsyms: '/proc/kallsyms' });
+    const status = await service.status();
+    const kallsyms = status.sources.find((x) => x.setting === 'kallsyms')!;
+    if (!root) {
+      // Without root every address reads as 0: kleak says so in the status and on each call site.
+      assert.equal(kallsyms.state, 'error');
+      assert.match(kallsyms.detail, HIDDEN);
+      const text = fs.readFileSync(path.join(GENERATED, '..', 'public', 'ftrace_kmem', 'ftrace_kmem_03_i386_boot_trace_event_kmalloc_kfree_hex_callsite.txt'), 'utf8');
+      const r = await service.resolve('file:///trace', 1, analyzeLines(formatById('ftrace')!, splitLines(text)), text);
+      assert.equal(r.callSites.length, 9);
+      for (const f of r.callSites) assert.match(r.frames.get(f)!.notes.join('\n'), HIDDEN);
+      return;
+    }
+    assert.equal(kallsyms.state, 'ok', kallsyms.detail);
+    const sites = liveCallSites();
+    assert.ok(sites.length >= 5, `${sites.length} call sites recorded`);
+    for (const [format, text] of [
+      ['ftrace', hexCallSiteCapture(sites)],
+      ['perf-script', perfHexCallSiteCapture(sites)],
+    ] as const) {
+      const view = analyzeLines(formatById(format)!, splitLines(text));
+      assert.equal(view.format, format);
+      const r = await service.resolve(`file:///${format}`, 1, view, text);
+      assert.equal(r.callSites.length, sites.length, format);
+      for (const f of r.callSites) {
+        const site = sites.find((x) => x.address === f.address)!;
+        // The kernel's own %pS of the same address is the oracle.
+        assert.equal(formatSymbolized(r.frames.get(f)!.symbolized!), formatSymbolized({ ...site, type: 'T' }), `${format} 0x${f.address}`);
+      }
+    }
+  });
+
+  it('an unprivileged read of /proc/kallsyms (all zeros) gives the clear message, not wrong symbols', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kleak-svc-'));
+    try {
+      const hidden = path.join(tmp, 'kallsyms');
+      // What a non-root user reads: the same file, every address 0.
+      const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', 'cat', '/proc/kallsyms'];
+      fs.writeFileSync(hidden, root ? execFileSync('setpriv', asNobody, { maxBuffer: 256 * 1024 * 1024 }) : fs.readFileSync('/proc/kallsyms'));
+      const service = new SymbolService(true);
+      service.configure({ kallsyms: hidden });
+      const detail = (await service.status()).sources.find((x) => x.setting === 'kallsyms')!.detail;
+      assert.match(detail, /every address is 0 \(read without privilege, see kptr_restrict\)/);
+      assert.equal(fs.readFileSync(hidden, 'utf8').split('\n').length, fs.readFileSync('/proc/kallsyms', 'utf8').split('\n').length, 'the same symbols');
+      const text = fs.readFileSync(path.join(GENERATED, '..', 'public', 'ftrace_kmem', 'ftrace_kmem_03_i386_boot_trace_event_kmalloc_kfree_hex_callsite.txt'), 'utf8');
+      const r = await service.resolve('file:///trace', 1, analyzeLines(formatById('ftrace')!, splitLines(text)), text);
+      assert.equal(r.callSites.length, 9);
+      for (const f of r.callSites) {
+        assert.equal(r.frames.get(f)!.symbolized, undefined);
+        assert.match(r.frames.get(f)!.notes.join('\n'), /every address is 0/);
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('kleak.systemMap: a System.map made of /proc/kallsyms text symbols names the hex call sites of a live capture (needs root, as CI)', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kleak-svc-'));
+    try {
+      // System.map's format: `addr type name`, vmlinux only (no [module] column).
+      const map = fs
+        .readFileSync('/proc/kallsyms', 'utf8')
+        .split('\n')
+        .filter((l) => /^[0-9a-f]+ [tTwW] \S+$/.test(l))
+        .join('\n');
+      const systemMap = path.join(tmp, 'System.map');
+      fs.writeFileSync(systemMap, map + '\n');
+      const service = new SymbolService(true);
+      service.configure({ systemMap });
+      const s = (await service.status()).sources.find((x) => x.setting === 'systemMap')!;
+      assert.equal(s.state, 'ok', s.detail);
+      const sites = liveCallSites().filter((x) => !x.module);
+      const text = hexCallSiteCapture(sites);
+      const r = await service.resolve('file:///trace', 1, analyzeLines(formatById('ftrace')!, splitLines(text)), text);
+      assert.equal(r.callSites.length, sites.length);
+      for (const f of r.callSites) {
+        const res = r.frames.get(f)!;
+        const site = sites.find((x) => x.address === f.address)!;
+        assert.equal(res.symbolized?.source, 'System.map');
+        assert.equal(formatSymbolized(res.symbolized!), formatSymbolized({ ...site, type: 'T' }), `0x${f.address}`);
+      }
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

@@ -379,7 +379,12 @@ export class Symbolizer {
             w.offset = s.offset;
             w.size = s.size;
             w.module = s.module;
-          } else res.notes.push(`No text symbol covers 0x${q.address.replace(/^0x/, '')} in ${this.config.kallsyms ? 'kallsyms' : 'System.map'}.`);
+          } else {
+            // An unreadable or all-zero kallsyms says so rather than "no symbol covers it".
+            const { errors } = await this.loadKallsyms();
+            const why = errors.length > 0 ? ` ${errors.join('; ')}.` : '';
+            res.notes.push(`No text symbol covers 0x${q.address.replace(/^0x/, '')} in ${this.config.kallsyms ? 'kallsyms' : 'System.map'}.${why}`);
+          }
         }
       }
       if (q.symbol && !q.module && useKallsyms.ok) w.module = await this.moduleFromKallsyms(q.symbol, q.address);
