@@ -12,40 +12,18 @@ import {
   WorkspaceTrustParams,
 } from '../../server/src/protocol';
 import { CAPTURE_LANGUAGES } from './languages';
+import { symbolStatusText } from './symbolStatusText';
 
 export const CONFIGURE_SYMBOL_SOURCES_COMMAND = 'kleak.configureSymbolSources';
 
-const LABELS: Record<SymbolSourceDto['setting'], string> = {
-  vmlinux: 'vmlinux',
-  moduleSearchPaths: 'modules',
-  kernelSourceRoot: 'source',
-  kallsyms: 'kallsyms',
-  systemMap: 'System.map',
-};
-
-/** `$(…) vmlinux · modules · kallsyms` and its tooltip, from the server's status. */
+/** The status bar item's text and Markdown tooltip (see symbolStatusText). */
 export function describeStatus(s: SymbolSourcesStatus): { text: string; tooltip: vscode.MarkdownString } {
-  const used = s.sources.filter((x) => x.state === 'ok').map((x) => LABELS[x.setting]);
-  const broken = s.sources.some((x) => x.state === 'error') || s.errors.length > 0;
-  const icon = !s.trusted ? '$(shield)' : broken ? '$(warning)' : '$(symbol-method)';
-  const text = `${icon} ${used.length ? used.join(' · ') : 'no symbol sources'}`;
+  const { text, tooltip } = symbolStatusText(s);
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown('**kleak symbol sources**\n\n');
-  for (const x of s.sources) {
-    const mark = x.state === 'ok' ? '$(check)' : x.state === 'error' ? '$(error)' : '$(circle-slash)';
-    md.appendMarkdown(`${mark} \`kleak.${x.setting}\`: `);
-    md.appendText(`${x.path ? `${x.path} — ` : ''}${x.detail}`);
-    md.appendMarkdown('\n\n');
+  for (const p of tooltip) {
+    if (p.kind === 'markdown') md.appendMarkdown(p.value);
+    else md.appendText(p.value);
   }
-  for (const e of s.errors) {
-    md.appendMarkdown('$(error) ');
-    md.appendText(e);
-    md.appendMarkdown('\n\n');
-  }
-  if (!s.trusted) md.appendMarkdown('$(shield) The workspace is not trusted: no external tool (addr2line, gdb) runs; only kallsyms/System.map lookups are done.\n\n');
-  else if (s.tools.length === 0) md.appendMarkdown('$(warning) No addr2line, llvm-addr2line or gdb on PATH: frames cannot be resolved to lines.\n\n');
-  else md.appendMarkdown(`Lines from \`${s.tools[0].kind}\`${s.tools.length > 1 ? ` (fallbacks: ${s.tools.slice(1).map((t) => `\`${t.kind}\``).join(', ')})` : ''}.\n\n`);
-  md.appendMarkdown('Click to configure.');
   return { text, tooltip: md };
 }
 
