@@ -188,6 +188,53 @@ describe('kmem_test module with debug info: real frames land on the right source
     assert.equal(path.basename(e.location!.file), AUX);
   });
 
+  it('a .constprop clone: another build\'s clone number or the plain name matches this build\'s clone', async () => {
+    const dup = sites.find((x) => x.exp.outer[MAIN] === 'kstrdup')!.call;
+    assert.match(dup.fn.name, /^kmem_test_dup_tag\.constprop\.\d+/, `this build has a .constprop clone: ${dup.fn.name}`);
+    const s = new Symbolizer({ moduleSearchPaths: [mod.dir] }, { runner: execTool });
+    const printed = ['kmem_test_dup_tag.constprop.7', 'kmem_test_dup_tag'].map(
+      (symbol): FrameQuery => ({ symbol, offset: dup.returnOffset, size: dup.fn.kallsymsSize, module: 'kmem_test' }),
+    );
+    const res = await s.resolve(printed);
+    for (const q of printed) {
+      const r = res.get(frameQueryKey(q))!;
+      assert.deepEqual(
+        r.sites.map((x) => [x.symbol, x.exact]),
+        [[dup.fn.name, false]],
+        q.symbol,
+      );
+      assert.equal(r.location?.line, markerLine(mod, MAIN, 'kstrdup'), q.symbol);
+      assert.ok(r.notes.some((n) => n.includes(`matched ${dup.fn.name} (a clone of the same function)`)), r.notes.join('; '));
+    }
+  });
+
+  it('two copies of the same binary (same build-id) share the line cache; a copy without build-id does not', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kleak-buildid-'));
+    try {
+      const ko = path.join(tmp, 'kmem_test.ko');
+      fs.copyFileSync(mod.ko, ko);
+      const q = queryOf(sites.find((x) => x.exp.outer[MAIN] === 'kzalloc')!.text);
+      const spy = spyRunner();
+      const s = new Symbolizer({ moduleSearchPaths: [tmp] }, { runner: spy.runner });
+      const line = async () => (await s.resolve([q])).get(frameQueryKey(q))!.location?.line;
+      assert.equal(await line(), markerLine(mod, MAIN, 'kzalloc'));
+      assert.equal(spy.calls.length, 1);
+      // A fresh copy of the same bytes (new inode and mtime, same build-id): no new run.
+      fs.rmSync(ko);
+      fs.copyFileSync(mod.ko, ko);
+      fs.utimesSync(ko, new Date(), new Date(Date.now() + 5000));
+      assert.equal(await line(), markerLine(mod, MAIN, 'kzalloc'));
+      assert.equal(spy.calls.length, 1, 'answered from the build-id cache');
+      // The same code without its build-id note is another binary to the cache: it runs again.
+      fs.rmSync(ko);
+      execFileSync('objcopy', ['--remove-section=.note.gnu.build-id', mod.ko, ko]);
+      assert.equal(await line(), markerLine(mod, MAIN, 'kzalloc'));
+      assert.equal(spy.calls.length, 2);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('a module without debug info next to its .ko.debug: the .ko.debug answers', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kleak-kodebug-'));
     try {
