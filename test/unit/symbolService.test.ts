@@ -11,6 +11,9 @@ import { splitLines } from '../../server/src/analysis/lineReader';
 import { CaptureView } from '../../server/src/analysis/views/captureView';
 import { ToolRequest, ToolRunner, execTool } from '../../server/src/analysis/symbolize/toolRunner';
 import { SymbolService, readSymbolSettings } from '../../server/src/symbolService';
+import { documentLinks } from '../../server/src/features/documentLinks';
+import { DEFAULT_SOURCE_LINK_SETTINGS } from '../../server/src/features/sourceLinks';
+import { pathToFileURL } from 'node:url';
 import { BuiltModule, buildKmemTestModule, callSites, frameText, markerLine } from '../helpers/kmemTestModule';
 import { LiveCallSite, hexCallSiteCapture, liveCallSites } from '../helpers/liveKmemTrace';
 import { GENERATED } from '../helpers/fixtures';
@@ -107,6 +110,23 @@ describe('symbol service', () => {
     service.configure({ moduleSearchPaths: [mod.dir], kernelSourceRoot: mod.dir });
     await service.resolve('file:///capture', 2, view, text);
     assert.equal(s.calls.length, 2);
+  });
+
+  it('an alloc_traces line of module code (`%7ld %pS`): its caller links to the local line of the call', async () => {
+    const leak = callSites(mod.ko).find((c) => c.fn.name.startsWith('kmem_test_leak_buffer') && /kmalloc/.test(c.callee))!;
+    const text = [`      3 ${frameText(leak)} age=1402/1402/1403 pid=31 cpus=0`, `        ${frameText(leak)}`, ''].join('\n');
+    const view = analyzeLines(formatById('slub-debug')!, splitLines(text));
+    const service = new SymbolService(true);
+    service.configure({ moduleSearchPaths: [mod.dir] });
+    const links = documentLinks(view, DEFAULT_SOURCE_LINK_SETTINGS, await service.resolve('file:///alloc_traces', 1, view, text));
+    const local = `${pathToFileURL(path.join(mod.dir, 'kmem_test_main.c')).href}#L${markerLine(mod, 'kmem_test_main.c', 'kzalloc')}`;
+    assert.deepEqual(
+      links.map((l) => [l.range.start.line, l.range.start.character, l.target]),
+      [
+        [0, 8, local],
+        [1, 8, local],
+      ],
+    );
   });
 
   it('call_site= hex addresses of a real ftrace capture of this machine, through the live /proc/kallsyms', async () => {
