@@ -1,8 +1,9 @@
 // Frames → source lines, from the symbol sources the user configured:
 //  - a bare address → `symbol+off/len [mod]` through kallsyms (or System.map);
 //  - `symbol+off/len [mod]` → an address in vmlinux or the module's .ko (faddr2line rules);
-//  - addresses → file:line and inline chains, one addr2line process per binary (per section
-//    for a .ko), cached per binary build-id;
+//  - addresses → file:line and inline chains, one addr2line process per binary (for a .ko with
+//    addresses in several sections, on a copy with its sections moved apart; per section when
+//    objcopy is missing), cached per binary build-id;
 //  - debug-info paths → local files inside the configured source roots.
 // No vscode, no LSP; external programs only through the injected ToolRunner.
 import { promises as fsp } from 'node:fs';
@@ -14,6 +15,7 @@ import { InlineChain, LineQuery, LineTool, LineToolKind, runLineBatch } from './
 import { ElfError, readElf } from './elf';
 import { LocatedSite, SymbolTable } from './faddr2line';
 import { KallsymsTable, SymbolizedAddress, parseAddress } from './kallsyms';
+import { codeSectionLayout, objcopyMoveArgs } from './sectionLayout';
 import { SourceMapper, kernelRelativePath } from './sourcePaths';
 import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TOOL_TIMEOUT_MS, ToolRunner, findTool } from './toolRunner';
 
@@ -116,6 +118,8 @@ export function frameQueryKey(q: FrameQuery): string {
 const MAX_SCAN_ENTRIES = 300_000;
 const MAX_SCAN_DEPTH = 10;
 const MAX_KALLSYMS_BYTES = 256 * 1024 * 1024;
+/** Larger binaries are looked up per section rather than copied (a .ko.debug can be huge). */
+const MAX_SECTION_COPY_BYTES = 512 * 1024 * 1024;
 const SAFE_SETTING_PATH = /^[^\0-\x1f]{1,4096}$/;
 
 /** A setting's path, `~` expanded; undefined unless absolute and of the expected kind. */
@@ -162,6 +166,8 @@ export class Symbolizer {
   /** Inline chains per binary identity and section-qualified address; null = no answer. */
   private readonly lineCache = new Map<string, Map<string, { chain: InlineChain; tool: LineToolKind } | null>>();
   private tools?: LineTool[];
+  /** objcopy's path; null when it is not installed. */
+  private objcopy?: string | null;
   /** Processes started, per tool kind (for status and benchmarks). */
   readonly runs = new Map<LineToolKind, number>();
 
@@ -413,16 +419,21 @@ export class Symbolizer {
       w.located = sites;
       for (const site of sites) {
         const address = lookupAddress(site, w.q.returnAddress !== false);
-        const group = `${binary.identity}\0${site.section ?? ''}`;
-        const list = pending.get(group) ?? [];
+        const list = pending.get(binary.identity) ?? [];
         list.push({ binary, section: site.section, address, expression: gdbExpression(site, binary, w.q.returnAddress !== false) });
-        pending.set(group, list);
+        pending.set(binary.identity, list);
       }
     }
     const errors = new Map<string, string>();
     for (const list of pending.values()) {
-      const error = await this.lookupLines(list, signal);
-      if (error) errors.set(`${list[0].binary.identity}\0${list[0].section ?? ''}`, error);
+      // A .ko's sections in one run when they can be, else one run per section.
+      if (await this.lookupAllSections(list, signal)) continue;
+      const bySection = new Map<string, Pending[]>();
+      for (const p of list) bySection.set(p.section ?? '', [...(bySection.get(p.section ?? '') ?? []), p]);
+      for (const group of bySection.values()) {
+        const error = await this.lookupLines(group, signal);
+        if (error) errors.set(`${group[0].binary.identity}\0${group[0].section ?? ''}`, error);
+      }
     }
     signal?.throwIfAborted();
 
@@ -465,6 +476,62 @@ export class Symbolizer {
     const kernelPath = kernelRelativePath(s.file);
     if (kernelPath) loc.kernelPath = kernelPath;
     return loc;
+  }
+
+  /**
+   * The lines of a relocatable binary's addresses in several code sections with one addr2line
+   * run, on a copy whose sections objcopy moved apart (see sectionLayout.ts). False when that
+   * does not apply or fails: the caller then runs once per section.
+   */
+  private async lookupAllSections(list: Pending[], signal?: AbortSignal): Promise<boolean> {
+    const binary = list[0].binary;
+    const tool = this.lineTools()[0];
+    if (!binary.table.relocatable || tool?.kind !== 'addr2line') return false;
+    const cache = this.lineCache.get(binary.identity) ?? new Map<string, { chain: InlineChain; tool: LineToolKind } | null>();
+    const todo = list.filter((p) => !cache.has(cacheKey(p.section, p.address)));
+    if (new Set(todo.map((p) => p.section)).size < 2) return false;
+    const layout = codeSectionLayout(binary.table.elf.sections);
+    if (this.objcopy === undefined) this.objcopy = this.opts.findTool('objcopy') ?? null;
+    const objcopy = this.objcopy;
+    if (!layout || !objcopy || !todo.every((p) => p.section !== undefined && layout.has(p.section))) return false;
+    try {
+      if ((await fsp.stat(binary.path)).size > MAX_SECTION_COPY_BYTES) return false;
+    } catch {
+      return false;
+    }
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'kleak-sections-'));
+    try {
+      const copy = path.join(dir, 'moved.ko');
+      const moved = await this.opts.runner({
+        command: objcopy,
+        args: objcopyMoveArgs(layout, binary.path, copy),
+        timeoutMs: this.opts.timeoutMs,
+        maxOutputBytes: this.opts.maxOutputBytes,
+        signal,
+      });
+      signal?.throwIfAborted();
+      if (!moved.ok || moved.exitCode !== 0) return false;
+      const at = (p: Pending) => layout.get(p.section!)! + p.address;
+      this.runs.set(tool.kind, (this.runs.get(tool.kind) ?? 0) + 1);
+      const r = await runLineBatch(this.opts.runner, {
+        tool,
+        binary: copy,
+        queries: todo.map((p) => ({ address: at(p) })),
+        timeoutMs: this.opts.timeoutMs,
+        maxOutputBytes: this.opts.maxOutputBytes,
+        signal,
+      });
+      signal?.throwIfAborted();
+      if (r.error && r.chains.size === 0) return false;
+      this.lineCache.set(binary.identity, cache);
+      for (const p of todo) {
+        const chain = r.chains.get(at(p));
+        cache.set(cacheKey(p.section, p.address), chain ? { chain, tool: tool.kind } : null);
+      }
+      return true;
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** Looks up the lines of one binary section's addresses; returns an error message if every tool failed. */

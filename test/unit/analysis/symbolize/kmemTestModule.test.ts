@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseFrame } from '../../../../server/src/analysis/frames';
 import { FrameQuery, FrameResolution, Symbolizer, frameQueryKey } from '../../../../server/src/analysis/symbolize/symbolizer';
-import { ToolRequest, ToolRunner, execTool } from '../../../../server/src/analysis/symbolize/toolRunner';
+import { ToolRequest, ToolRunner, execTool, findTool } from '../../../../server/src/analysis/symbolize/toolRunner';
 import {
   BuiltModule,
   CallSite,
@@ -139,14 +139,18 @@ describe('kmem_test module with debug info: real frames land on the right source
     }
     // The two static kmem_test_fill functions were told apart by their lengths.
     assert.ok(seenFiles.has(`kmem_test_fill:${MAIN}`) && seenFiles.has(`kmem_test_fill:${AUX}`), [...seenFiles].join(', '));
-    // One addr2line process per section of the binary, not one per frame.
-    const sectionsUsed = new Set(sites.map((x) => x.call.fn.section));
-    assert.equal(spy.calls.length, sectionsUsed.size, spy.calls.map((c) => c.args.join(' ')).join('\n'));
-    for (const c of spy.calls) {
-      assert.match(c.command, /addr2line$/);
-      assert.ok(c.args.includes(`--exe=${mod.ko}`));
-      assert.ok(c.timeoutMs > 0 && c.maxOutputBytes > 0, 'every run has a timeout and an output cap');
-    }
+    // Frames in several sections: objcopy moves them apart in a copy, one addr2line answers all.
+    assert.ok(new Set(sites.map((x) => x.call.fn.section)).size >= 2);
+    assert.deepEqual(
+      spy.calls.map((c) => path.basename(c.command)),
+      ['objcopy', 'addr2line'],
+      spy.calls.map((c) => c.args.join(' ')).join('\n'),
+    );
+    const [objcopy, addr2line] = spy.calls;
+    assert.equal(objcopy.args.at(-2), mod.ko);
+    assert.ok(addr2line.args.includes(`--exe=${objcopy.args.at(-1)}`));
+    assert.ok(!addr2line.args.some((a) => a.startsWith('--section')));
+    for (const c of spy.calls) assert.ok(c.timeoutMs > 0 && c.maxOutputBytes > 0, 'every run has a timeout and an output cap');
   });
 
   it('a .cold part resolves to its own lines (the unlikely branch)', async () => {
@@ -285,7 +289,7 @@ describe('kmem_test module with debug info: real frames land on the right source
     }
   });
 
-  it('10,000 frames: one addr2line process per binary section, results cached per build-id', async () => {
+  it('10,000 frames in four sections: one objcopy and one addr2line process, results cached per build-id', async () => {
     const fns = moduleFunctions(mod.ko);
     const queries: FrameQuery[] = [];
     for (let i = 0; queries.length < 10_000; i++) {
@@ -298,13 +302,45 @@ describe('kmem_test module with debug info: real frames land on the right source
     const res = await s.resolve(queries);
     const ms = performance.now() - t0;
     const sectionsUsed = new Set(fns.map((f) => f.section));
-    console.log(`# symbolize: ${queries.length} frames (${res.size} distinct) of kmem_test.ko resolved in ${ms.toFixed(0)} ms with ${spy.calls.length} addr2line processes`);
-    assert.equal(spy.calls.length, sectionsUsed.size);
+    console.log(`# symbolize: ${queries.length} frames (${res.size} distinct) of kmem_test.ko resolved in ${ms.toFixed(0)} ms with ${spy.calls.length} processes`);
+    assert.deepEqual([...sectionsUsed].sort(), ['.exit.text', '.init.text', '.text', '.text.unlikely']);
+    assert.deepEqual(
+      spy.calls.map((c) => path.basename(c.command)),
+      ['objcopy', 'addr2line'],
+    );
     const resolved = [...res.values()].filter((r: FrameResolution) => r.location).length;
     assert.ok(resolved > res.size * 0.9, `${resolved} of ${res.size} distinct frames resolved`);
     // Again, the same binary: every answer comes from the cache.
     await s.resolve(queries.slice(0, 500));
-    assert.equal(spy.calls.length, sectionsUsed.size);
+    assert.equal(spy.calls.length, 2);
+  });
+
+  it('one run on the moved copy answers exactly as one run per section (every byte of every code section)', async () => {
+    const fns = moduleFunctions(mod.ko);
+    const queries: FrameQuery[] = fns.flatMap((f) =>
+      Array.from({ length: f.kallsymsSize }, (_, off): FrameQuery => ({ symbol: f.name, offset: off, size: f.kallsymsSize, module: 'kmem_test', returnAddress: false })),
+    );
+    const merged = spyRunner();
+    const perSection = spyRunner();
+    const a = await new Symbolizer({ moduleSearchPaths: [mod.dir] }, { runner: merged.runner }).resolve(queries);
+    // Without objcopy: one addr2line -j <section> per section, as before.
+    const noObjcopy = (name: string) => (name === 'objcopy' ? undefined : findTool(name));
+    const b = await new Symbolizer({ moduleSearchPaths: [mod.dir] }, { runner: perSection.runner, findTool: noObjcopy }).resolve(queries);
+    assert.equal(merged.calls.length, 2);
+    assert.equal(perSection.calls.length, new Set(fns.map((f) => f.section)).size);
+    assert.ok(perSection.calls.every((c) => c.args.some((x) => x.startsWith('--section='))));
+    let lines = 0;
+    for (const q of queries) {
+      const k = frameQueryKey(q);
+      assert.deepEqual(a.get(k)!.sites, b.get(k)!.sites, k);
+      if (a.get(k)!.location) lines++;
+    }
+    assert.ok(lines > queries.length * 0.9, `${lines} of ${queries.length} bytes have a line`);
+    // The copy was temporary.
+    assert.deepEqual(
+      fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('kleak-sections-') && merged.calls.some((c) => c.args.some((x) => x.includes(d)))),
+      [],
+    );
   });
 
   after(() => undefined);
