@@ -3,18 +3,29 @@
 //   kmem_cache_alloc_noprof+0x397/0x5a0 mm/slub.c:5287                  (6.8+, syzbot symbolised)
 //   __vmalloc_node mm/vmalloc.c:2617 [inline]                           (inlined frame)
 //   kmem_cache_alloc (mm/slub.c:3234)                                   (decode_stacktrace.sh)
+//   leaky_init (drivers/leaky/leaky.c:42 (discriminator 3)) leaky       (decode_stacktrace.sh, module)
 //   [<00000000adf25388>] 0xffffffffc08ea070                             (unresolved address)
+//   [<(____ptrval____)>] kmemleak_alloc+0x3c/0x50                       (address hidden: %p before
+//                                                                        the hashing key was ready)
 //   ? __kmalloc+0x1c/0x2b0                                              (unreliable)
 import { Frame, Range, Token, TokenKind, range } from './model';
 import { isTerminatorAddress } from './symbols';
 
-const ADDR_BRACKET = /\[<([0-9a-fA-F]{1,16})>\] ?/y;
+// `(____ptrval____)` (64-bit) and `(ptrval)` (32-bit) stand for a %p address printed before
+// its hashing key was ready: still a frame, with an unknown address.
+const ADDR_BRACKET = /\[<(?:([0-9a-fA-F]{1,16})|\((?:____ptrval____|ptrval)\))>\] ?/y;
 const UNRELIABLE = /\? /y;
 const BARE_ADDR = /0x([0-9a-fA-F]{1,16})(?![\w.+])/y;
 const SYMBOL = /[A-Za-z_.$][\w.$]*/y;
 const OFFSET = /\+0x([0-9a-fA-F]+)(?:\/0x([0-9a-fA-F]+))?/y;
 const MODULE = / \[([\w-]+)\]/y;
-const PAREN_FILE = / \(([\w./+-]+\.[A-Za-z]+):(\d+)(?::\d+)?\)/y;
+// decode_stacktrace.sh prints addr2line's answer in parentheses: a `(discriminator N)` may
+// follow the line, and `addr2line -i` adds the locations the code was inlined into; the
+// first location is the frame's own.
+const PAREN_FILE =
+  / \(([\w./+-]+\.[A-Za-z]+):(\d+)(?::\d+)?(?: \(discriminator \d+\))?(?: [\w./+-]+\.[A-Za-z]+:\d+(?::\d+)?(?: \(discriminator \d+\))?)*\)/y;
+/** decode_stacktrace.sh prints a module frame's module bare after the location: `sym (file:line) mod`. */
+const DECODED_MODULE = / ([\w-]+)(?=[ \t]*$)/y;
 const FILE = / ([\w./+-]+\.[A-Za-z]+):(\d+)(?::\d+)?/y;
 const INLINE = / \[inline\]/y;
 const SPACES = / */y;
@@ -42,9 +53,10 @@ export function parseFrame(text: string, from: number, line: number): ParsedFram
   let unreliable = false;
   let m = at(ADDR_BRACKET, text, pos);
   let addressRange;
+  const bracketed = m !== null;
   if (m) {
     address = m[1];
-    addressRange = range(line, pos + 2, pos + 2 + m[1].length);
+    if (m[1] !== undefined) addressRange = range(line, pos + 2, pos + 2 + m[1].length);
     pos += m[0].length;
   }
   m = at(UNRELIABLE, text, pos);
@@ -73,7 +85,7 @@ export function parseFrame(text: string, from: number, line: number): ParsedFram
   frame.symbol = m[0];
   frame.symbolRange = range(line, pos, pos + m[0].length);
   pos += m[0].length;
-  let located = address !== undefined;
+  let located = bracketed;
   m = at(OFFSET, text, pos);
   if (m) {
     frame.offset = parseInt(m[1], 16);
@@ -83,7 +95,8 @@ export function parseFrame(text: string, from: number, line: number): ParsedFram
     located = true;
   }
   pos = readModule(frame, text, pos);
-  m = at(PAREN_FILE, text, pos) ?? at(FILE, text, pos);
+  const paren = at(PAREN_FILE, text, pos);
+  m = paren ?? at(FILE, text, pos);
   if (m) {
     frame.file = m[1];
     frame.fileLine = Number(m[2]);
@@ -91,6 +104,11 @@ export function parseFrame(text: string, from: number, line: number): ParsedFram
     frame.fileRange = range(line, fileAt, fileAt + m[1].length + 1 + m[2].length);
     pos += m[0].length;
     located = true;
+  }
+  if (paren && !frame.module && (m = at(DECODED_MODULE, text, pos))) {
+    frame.module = m[1];
+    frame.moduleRange = range(line, pos + 1, pos + 1 + m[1].length);
+    pos += m[0].length;
   }
   m = at(INLINE, text, pos);
   if (m) {

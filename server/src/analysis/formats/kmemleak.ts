@@ -31,6 +31,8 @@ export interface KmemleakObject {
   endCharacter: number;
   hexDump: HexDumpRow[];
   hexDumpDeclared?: number;
+  /** Per-CPU object: the CPU whose copy was dumped (`hex dump (first N bytes on cpu C):`, 6.12+). */
+  hexDumpCpu?: number;
   /** Frames in printed order, innermost first; terminators are dropped. */
   frames: Frame[];
   /** The backtrace arrived (the record was not cut short). */
@@ -49,13 +51,17 @@ export interface KmemleakReport {
 
 const HEADER = /unreferenced object 0x([0-9a-fA-F]+) \(size (\d+)\):?/y;
 const COMM = /^( *)comm "(.*)", pid (\d+), jiffies (\d+)(?: \(age (\d+(?:\.\d+)?)s\))?/;
-const HEX_HEADER = /^ *hex dump \(first (\d+) bytes\):?/;
+const HEX_HEADER = /^ *hex dump \(first (\d+) bytes(?: on cpu (\d+))?\):?/;
 const HEX_ROW = /^( *)((?:[0-9a-f]{2} ){0,31}[0-9a-f]{2})(?: .*)?$/;
 const BACKTRACE = /^ *backtrace(?: \(crc ([0-9a-fA-F]+)\))?:/;
 const ANNOUNCE = /kmemleak: (\d+) new suspected memory leaks?/;
 const CUT_KEYWORD = /^ *(?:hex du|backtr|comm ")/;
 const WRAPPED_MODULE = /^ *\[([\w-]+)\] *$/;
 const AGE_WRAPPED = /^ *\(age (\d+(?:\.\d+)?)s\) *$/;
+/** Mail quote markers: `> `, `>> `, `> > ` (a quoted report in a reply). */
+const QUOTE = /^(?:>[ \t]?)+/;
+/** A header a mail client or terminal wrapped before its end: `unreferenced object 0x… (size` */
+const HEADER_START = /unreferenced object(?: 0x[0-9a-fA-F]+(?: \(size)?)?[ \t]*$/y;
 /** Foreign lines in a row after which a record is taken to be over. */
 const MAX_FOREIGN_IN_RECORD = 3;
 /** Lines longer than this are examined only up to it (a frame or header never is this long). */
@@ -87,6 +93,10 @@ export class KmemleakParser {
   private pendingForeign: { line: number; length: number }[] = [];
   private foreignOutside = { count: 0, first: -1 };
   private lineNo = 0;
+  /** Mail quote depth (number of `>`) of the current record's header; its lines share it. */
+  private quoteDepth = 0;
+  /** The first part of a wrapped header, joined with the next line. */
+  private headerStart: { line: number; at: number; text: string; length: number; quoteDepth: number } | undefined;
 
   constructor(options: KmemleakParserOptions = {}) {
     this.onObject = options.onObject;
@@ -97,12 +107,20 @@ export class KmemleakParser {
   push(rawLine: string): void {
     const line = this.lineNo++;
     const raw = rawLine.length > MAX_EXAMINED ? rawLine.slice(0, MAX_EXAMINED) : rawLine;
-    const p = logPrefixLength(raw);
+    const quote = raw.startsWith('>') ? QUOTE.exec(raw)![0] : '';
+    const quoteDepth = quote.length === 0 ? 0 : quote.split('>').length - 1;
+    const p = quote.length + logPrefixLength(quote.length > 0 ? raw.slice(quote.length) : raw);
     if (p > 0) this.addTokens({ line, character: 0, length: p, kind: 'prefix' });
     const text = p > 0 ? raw.slice(p) : raw;
 
-    const headerAt = text.indexOf('unreferenced object 0x');
-    if (headerAt >= 0 && this.header(line, raw, p + headerAt)) return;
+    if (this.headerStart && this.joinHeader(line, raw, p, text, quoteDepth)) return;
+    const headerAt = text.indexOf('unreferenced object');
+    if (headerAt >= 0 && this.header(line, raw, p + headerAt, quoteDepth, text.slice(0, headerAt).trim() === '')) return;
+    // Inside a record, a line quoted deeper or less deep is someone else's text in the mail.
+    if (this.current && quoteDepth !== this.quoteDepth && text.trim() !== '') {
+      this.foreignInRecord(line, raw.length);
+      return;
+    }
 
     const announce = ANNOUNCE.exec(text);
     if (announce) {
@@ -132,6 +150,7 @@ export class KmemleakParser {
 
   finish(): KmemleakReport {
     this.closeRecord();
+    if (this.headerStart) this.headerNotJoined();
     if (this.foreignOutside.count > 0 && this.objectCount > 0) {
       const n = this.foreignOutside.count;
       this.problems.push({
@@ -161,30 +180,88 @@ export class KmemleakParser {
     };
   }
 
-  private header(line: number, raw: string, at: number): boolean {
+  private header(line: number, raw: string, at: number, quoteDepth: number, atLineStart: boolean): boolean {
     HEADER.lastIndex = at;
     const m = HEADER.exec(raw);
-    if (!m) return false;
+    if (!m) {
+      HEADER_START.lastIndex = at;
+      // Only where a header begins its line: prose ending in "unreferenced object" is not one.
+      if (!atLineStart || !HEADER_START.test(raw)) return false;
+      // Wrapped by a mail client or a terminal: the rest should be the next line.
+      this.closeRecord();
+      const text = raw.slice(at).trimEnd();
+      this.headerStart = { line, at, text, length: raw.length, quoteDepth };
+      this.addTokens({ line, character: at, length: 19, kind: 'keyword' });
+      const addressEnd = text.indexOf(' ', 20) > 0 ? text.indexOf(' ', 20) : text.length;
+      if (addressEnd > 20) this.addTokens({ line, character: at + 20, length: addressEnd - 20, kind: 'address' });
+      return true;
+    }
     this.closeRecord();
     const sizeAt = raw.indexOf(m[2], at + 22 + m[1].length);
     this.addTokens({ line, character: at, length: 19, kind: 'keyword' });
     this.addTokens({ line, character: at + 20, length: m[1].length + 2, kind: 'address' });
     this.addTokens({ line, character: sizeAt, length: m[2].length, kind: 'size' });
+    this.openRecord(m[1], m[2], line, range(line, at, at + m[0].length), raw.length, quoteDepth);
+    return true;
+  }
+
+  /**
+   * The line after a wrapped header: joined with it when it holds the header's rest, as in
+   * `unreferenced object 0xffff888100a1b2c0 (size` + `192):`. False if it does not.
+   */
+  private joinHeader(line: number, raw: string, p: number, text: string, quoteDepth: number): boolean {
+    const start = this.headerStart!;
+    this.headerStart = undefined;
+    const rest = text.trimStart();
+    const restAt = p + text.length - rest.length;
+    const joined = `${start.text} ${rest}`;
+    HEADER.lastIndex = 0;
+    const m = quoteDepth === start.quoteDepth ? HEADER.exec(joined) : null;
+    if (!m || m[0].length <= start.text.length + 1) {
+      this.headerNotJoined(start);
+      return false;
+    }
+    const restLength = m[0].length - start.text.length - 1;
+    const sizeAt = restAt + rest.lastIndexOf(m[2], restLength);
+    if (start.text.length <= 20) this.addTokens({ line, character: restAt, length: m[1].length + 2, kind: 'address' });
+    this.addTokens({ line, character: sizeAt, length: m[2].length, kind: 'size' });
+    this.openRecord(m[1], m[2], start.line, range(start.line, start.at, start.length), raw.length, quoteDepth);
+    extend(this.current!, line, raw.length);
+    this.wrapped(
+      line,
+      `The header of object 0x${m[1].toLowerCase()} was wrapped onto two lines (mail client or terminal); joined.`,
+    );
+    return true;
+  }
+
+  private headerNotJoined(start = this.headerStart!): void {
+    this.headerStart = undefined;
+    this.problems.push({
+      range: range(start.line, start.at, start.length),
+      severity: 'warning',
+      message:
+        'This "unreferenced object" header was wrapped or cut before its "(size N):" and the next line does not complete it; ' +
+        'the record is skipped. Join the two lines of the header to read it.',
+      code: 'wrapped-header',
+    });
+  }
+
+  private openRecord(address: string, size: string, line: number, headerRange: Range, length: number, quoteDepth: number): void {
     this.current = {
-      address: m[1].toLowerCase(),
-      size: Number(m[2]),
+      address: address.toLowerCase(),
+      size: Number(size),
       headerLine: line,
-      headerRange: range(line, at, at + m[0].length),
+      headerRange,
       endLine: line,
-      endCharacter: raw.length,
+      endCharacter: length,
       hexDump: [],
       frames: [],
       complete: false,
     };
+    this.quoteDepth = quoteDepth;
     if (!this.onObject) this.objects.push(this.current);
     this.objectCount++;
     this.state = 'header';
-    return true;
   }
 
   private inRecord(line: number, raw: string, p: number, text: string): void {
@@ -218,6 +295,7 @@ export class KmemleakParser {
     }
     if ((m = HEX_HEADER.exec(text))) {
       obj.hexDumpDeclared = Number(m[1]);
+      if (m[2] !== undefined) obj.hexDumpCpu = Number(m[2]);
       this.addTokens({ line, character: p + text.indexOf('hex dump'), length: 8, kind: 'keyword' });
       this.state = 'hexdump';
       extend(obj, line, raw.length);
@@ -360,5 +438,5 @@ export function parseKmemleak(lines: Iterable<string>): KmemleakReport {
 
 /** Does this line (anywhere in the head of a file) identify a kmemleak report? */
 export function isKmemleakSignature(line: string): boolean {
-  return /unreferenced object 0x[0-9a-fA-F]+ \(size \d+\)|kmemleak: \d+ new suspected memory leak/.test(line);
+  return /unreferenced object 0x[0-9a-fA-F]+ \(size(?: \d+\)|[ \t]*$)|kmemleak: \d+ new suspected memory leak/.test(line);
 }
