@@ -25,3 +25,12 @@ export function dominantPoison(bytes: number[]): { byte: number; share: number; 
   if (best === undefined || bestCount * 2 < bytes.length) return undefined;
   return { byte: best, share: bestCount / bytes.length, meaning: POISON_BYTES[best] };
 }
+
+/**
+ * A dump that reaches the end of a freed object: POISON_FREE bytes closed by POISON_END
+ * (`6b 6b … 6b a5`). The 0xa5 is a single byte, so it never dominates; it is worth saying.
+ */
+export function endsWithPoisonEnd(bytes: number[]): boolean {
+  const n = bytes.length;
+  return n >= 2 && bytes[n - 1] === 0xa5 && bytes[n - 2] === 0x6b;
+}

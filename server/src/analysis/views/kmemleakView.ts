@@ -7,7 +7,7 @@ import { BacktraceGroup, groupByBacktrace, groupSite, kmemleakSuspects } from '.
 import { frameLabel } from '../frames';
 import { frameKey } from '../stacks';
 import { formatBytes, plural } from '../units';
-import { dominantPoison } from '../poison';
+import { POISON_BYTES, dominantPoison, endsWithPoisonEnd } from '../poison';
 import { CaptureView, Finding, FrameOccurrence, Lens, OutlineItem, RelatedLocation } from './captureView';
 
 type LineInfo =
@@ -204,8 +204,10 @@ function hoverAt(
     if (!inside(row.range, pos)) return undefined;
     const all = info.obj.hexDump.flatMap((r) => r.bytes);
     const poison = dominantPoison(all);
-    const lines = [`**Hex dump** of object \`0x${info.obj.address}\` (${all.length} of ${info.obj.size} bytes shown)`];
+    const cpu = info.obj.hexDumpCpu !== undefined ? `, the copy of CPU ${info.obj.hexDumpCpu} of this per-CPU object` : '';
+    const lines = [`**Hex dump** of object \`0x${info.obj.address}\` (${all.length} of ${info.obj.size} bytes shown${cpu})`];
     lines.push('', poison ? `${Math.round(poison.share * 100)}% of the dumped bytes are ${poison.meaning}` : 'No poison pattern: the object holds data written by its owner.');
+    if (endsWithPoisonEnd(all)) lines.push('', `The last byte is ${POISON_BYTES[0xa5]} The dump reaches the end of a freed object.`);
     return { contents: lines.join('\n'), range: row.range };
   }
   const f = info.frames.find((x) => inside(x.range, pos));
