@@ -245,6 +245,10 @@ describe('document features on real captures', () => {
       assert.equal(at(0, '0xffff8881675f7000'), 'address');
       assert.equal(at(0, '192'), 'size');
       assert.equal(at(1, '"nvme"'), 'process');
+      // The pid is a process token of its own: the digits after "pid ", not the jiffies.
+      assert.equal(at(1, '3711'), 'process');
+      const jiffiesAt = f.lines[1].indexOf('4296033311');
+      assert.equal(tokens.find((x) => x.line === 1 && x.character === jiffiesAt), undefined);
     });
   });
 
