@@ -106,13 +106,51 @@ describe('kleak analyze on bad input', () => {
     expectRefusal(f, /binary file/);
   });
 
-  it('a 100 MB single line', () => {
+  it('a 100 MB single line, refused in bounded time', () => {
     const f = path.join(tmp, 'one-line.txt');
     const fd = fs.openSync(f, 'w');
     const block = Buffer.alloc(1 << 20, 'a');
     for (let i = 0; i < 100; i++) fs.writeSync(fd, block);
     fs.closeSync(fd);
+    const started = process.hrtime.bigint();
     expectRefusal(f, /unknown format \(it has lines over 65536 characters\)/);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // Detection stops after its head limit (4 MB): far under the spawn timeout, even on a shared
+    // machine (a full read of the line would be the failure this catches).
+    assert.ok(seconds < 20, `took ${seconds.toFixed(1)} s`);
+  });
+
+  it('a JSON document: refused with a one-line reason', () => {
+    const f = path.join(tmp, 'report.json');
+    fs.writeFileSync(f, JSON.stringify({ file: 'kmemleak.txt', format: 'kmemleak', records: 3, suspects: [{ site: 'blk_iolatency_init', bytes: 576 }] }, null, 2) + '\n');
+    expectRefusal(f, /report\.json: unknown format: no line of the head of the file looks like a kmemleak report/);
+  });
+
+  it('--format kmemleak on a real /proc/slabinfo capture: no records, and a warning naming the format it looks like', () => {
+    const f = fixturePath('slabinfo', 'slabinfo_03_x86_64_5.x_ubuntu_vm_full_jc_fixture.txt');
+    const r = kleak('analyze', '--json', '--format', 'kmemleak', f);
+    assert.equal(r.code, 0, r.stderr);
+    const [rep] = JSON.parse(r.stdout);
+    assert.deepEqual([rep.format, rep.records, rep.suspects], ['kmemleak', 0, []]);
+    assert.match(rep.problems[0].message, /^No kmemleak records found/);
+    const mismatch = rep.problems.find((p: any) => /format was forced/.test(p.message));
+    assert.deepEqual(
+      mismatch && [mismatch.line, mismatch.severity, mismatch.message],
+      [1, 'warning', 'Read as a kmemleak report because that format was forced, but this file looks like a /proc/slabinfo snapshot: read it without forcing the format, or as "slabinfo".'],
+    );
+    // The human output shows it too, and the same file without --format is read as what it is.
+    assert.match(kleak('analyze', '--format', 'kmemleak', f).stdout, /line 1: warning: Read as a kmemleak report because that format was forced/);
+    assert.equal(JSON.parse(kleak('analyze', '--json', f).stdout)[0].format, 'slabinfo');
+  });
+
+  it('--format slabinfo on a real kmemleak report says it looks like a kmemleak report; --format kmemleak on it says nothing of the kind', () => {
+    const f = fixturePath('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt');
+    const [rep] = JSON.parse(kleak('analyze', '--json', '--format', 'slabinfo', f).stdout);
+    assert.equal(rep.records, 0);
+    assert.ok(rep.problems.some((p: any) => p.line === 1 && /looks like a kmemleak report: .* as "kmemleak"\.$/.test(p.message)));
+    const [ok] = JSON.parse(kleak('analyze', '--json', '--format', 'kmemleak', f).stdout);
+    assert.equal(ok.records, 3);
+    assert.ok(!ok.problems.some((p: any) => /format was forced/.test(p.message)));
   });
 
   it('a file of no known format', () => {

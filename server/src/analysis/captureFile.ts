@@ -13,7 +13,14 @@ export const DETECT_MAX_LINES = 5000;
 export const DETECT_MAX_BYTES = 4 * 1024 * 1024;
 
 export type CaptureFileResult =
-  | { ok: true; format: CaptureFormat; view: CaptureView; stats: LineStats; /** Parts read by worker threads, when it was read so. */ parts?: number }
+  | {
+      ok: true;
+      format: CaptureFormat;
+      view: CaptureView;
+      stats: LineStats;
+      /** Parts read by worker threads, when it was read so. */
+      parts?: number;
+    }
   | { ok: false; reason: string };
 
 export interface AnalyzeFileOptions {
@@ -52,6 +59,46 @@ function known(): string {
 }
 
 export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptions = {}): Promise<CaptureFileResult> {
+  const r = await analyzeWithFormat(path, options);
+  // A forced format that finds nothing is most often the wrong one: say what the file looks like.
+  if (r.ok && options.format !== undefined && r.view.records === 0 && !r.stats.binary) {
+    const seen = await detectHead(path, options.signal).catch(() => undefined);
+    if (seen && seen.format.id !== r.format.id) {
+      r.view.findings.push({
+        range: { start: { line: seen.line, character: 0 }, end: { line: seen.line, character: 0 } },
+        severity: 'warning',
+        message:
+          `Read as a ${r.format.label} because that format was forced, but this file looks like a ${seen.format.label}: ` +
+          `read it without forcing the format, or as "${seen.format.id}".`,
+        code: 'forced-format-mismatch',
+        related: [],
+      });
+    }
+  }
+  return r;
+}
+
+/** The format the head of a file looks like, and the (0-based) line that says so. */
+async function detectHead(path: string, signal?: AbortSignal): Promise<{ format: CaptureFormat; line: number } | undefined> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 20, signal });
+  try {
+    const source = path.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
+    const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
+    let line = 0;
+    let chars = 0;
+    for await (const l of readLines(source as AsyncIterable<Buffer>, stats)) {
+      const format = detectFormat(l);
+      if (format) return { format, line };
+      chars += l.length;
+      if (++line >= DETECT_MAX_LINES || chars >= DETECT_MAX_BYTES) break;
+    }
+    return undefined;
+  } finally {
+    stream.destroy();
+  }
+}
+
+async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Promise<CaptureFileResult> {
   let size: number;
   try {
     const st = await fs.stat(path);
