@@ -11,7 +11,8 @@ const DEBUG_AND_PAGE = new RegExp(
     [
       'dump_stack(?:_lvl)?', 'show_stack', 'dump_backtrace', 'unwind_backtrace', 'show_trace(?:_log_lvl)?', 'dump_trace',
       'print_trailer', 'object_err', 'slab_err', 'slab_bug', 'check_object', 'check_bytes_and_report', 'on_freelist',
-      'alloc_debug_processing', 'free_debug_processing', 'free_to_partial_list', 'set_track(?:_prepare|_update)?',
+      // `trace` is mm/slub.c's slub_debug=T printer, a frame of its own on old ARM kernels
+      'trace', 'alloc_debug_processing', 'free_debug_processing', 'free_to_partial_list', 'set_track(?:_prepare|_update)?',
       '_{0,3}slab_alloc(?:_node)?', 'alloc_single_from_\\w+', 'get_partial(?:_node)?',
       'prep_new_page', 'post_alloc_hook', 'get_page_from_freelist', 'rmqueue\\w*', '_{0,2}alloc_pages\\w*',
       '_{0,2}folio_alloc\\w*', 'alloc_frozen_pages\\w*', 'register_dummy_stack', 'save_stack',

@@ -3,6 +3,8 @@
 //   \t__slab_alloc+0x51/0x90                                   (SLUB track, tab-indented)
 //   [c000001fefdef800] [c000000000644278] dump_stack+0xec/0x144 (unreliable)   (ppc64 oops)
 //   [<c00128d8>] (unwind_backtrace+0x0/0xf0) from [<c000ff14>] (show_stack+0x10/0x14)   (old ARM)
+//   [<bf00a000>] (mymod_init+0x0/0x100 [mymod]) from [<c0008b4c>] (do_one_initcall+0x40/0x1a0)
+//   Function entered at [<c002c0f4>] from [<c0261d0c>]          (old ARM without kallsyms)
 //   [0xc012b7b9] find_lock_page+25                             (2.6 page_owner, decimal offset)
 //   0 [<ffffffffad44ab78>] __alloc_pages_nodemask+0x1e8        (libbpf-tools memleak)
 //   pcpu_alloc+0x3d8 [kernel] / bpf_prog_load [kernel]         (BCC memleak)
@@ -14,7 +16,11 @@ import { ParsedFrame, parseFrame } from './frames';
 
 const WS = /[ \t]*/y;
 const PPC = /\[[0-9a-fA-F]{8,16}\] \[([0-9a-fA-F]{8,16})\] /y;
-const ARM_OLD = /\[<([0-9a-fA-F]{8,16})>\] \(([A-Za-z_.$][\w.$]*\+0x[0-9a-fA-F]+\/0x[0-9a-fA-F]+)\) from /y;
+// `(sym+off/len [mod])` before 3.15; `(sym [mod])` since (the callee is printed with %ps).
+const ARM_OLD = /\[<([0-9a-fA-F]{8,16})>\] \(([A-Za-z_.$][\w.$]*)(\+0x[0-9a-fA-F]+\/0x[0-9a-fA-F]+)?(?: \[([\w.-]+)\])?\) from /y;
+const ARM_NO_KALLSYMS = /Function entered at \[<([0-9a-fA-F]{8,16})>\] from \[<[0-9a-fA-F]{8,16}>\][ \t]*$/y;
+/** Registers old ARM saves per frame (arch/arm/lib/backtrace.S), printed between frames. */
+const ARM_REGISTERS = /^[ \t]*(?:r\d{1,2}:[0-9a-fA-F]{8}[ \t]*)+$/;
 const LEGACY = /\[0x([0-9a-fA-F]{1,16})\] ([A-Za-z_.$][\w.$]*)\+(\d+)[ \t]*$/y;
 const INDEXED = /\d{1,4} (?=\[<)/y;
 const BARE_SYMBOL_MODULE = /([A-Za-z_.$][\w.$]*) \[([\w.-]+)\][ \t]*$/y;
@@ -59,12 +65,41 @@ export function parseStackLine(text: string, from: number, line: number, options
     work = blank(work, pos, pos + m[0].length);
     pos += m[0].length;
   } else if ((m = at(ARM_OLD, work, pos))) {
+    const symAt = pos + m[0].indexOf('(') + 1;
+    if (m[3] === undefined) {
+      // No offset to hand to parseFrame: the frame is the symbol (and module) at that address.
+      const modAt = symAt + m[2].length + 2;
+      const frame: Frame = {
+        symbol: m[2],
+        module: m[4],
+        address: m[1],
+        inline: false,
+        unreliable: false,
+        range: range(line, pos, text.length),
+        symbolRange: range(line, symAt, symAt + m[2].length),
+        addressRange: range(line, pos + 2, pos + 2 + m[1].length),
+        moduleRange: m[4] !== undefined ? range(line, modAt, modAt + m[4].length) : undefined,
+      };
+      return { frame, terminator: false };
+    }
     address = m[1];
     addressAt = pos + 2;
-    const symAt = pos + m[0].indexOf('(') + 1;
-    // Keep only the callee "sym+off/len"; the caller after "from" is the next line's frame.
-    work = blank(work, pos, symAt).slice(0, symAt + m[2].length);
+    // Keep only the callee "sym+off/len [mod]"; the caller after "from" is the next line's frame.
+    const calleeEnd = pos + m[0].length - ') from '.length;
+    work = blank(work, pos, symAt).slice(0, calleeEnd);
     pos = symAt;
+  } else if ((m = at(ARM_NO_KALLSYMS, work, pos))) {
+    // Only the callee's address: the caller after "from" is the next line's frame.
+    const addrAt = pos + m[0].indexOf('[<') + 2;
+    const frame: Frame = {
+      address: m[1],
+      inline: false,
+      unreliable: false,
+      range: range(line, pos, text.length),
+      symbolRange: range(line, addrAt, addrAt + m[1].length),
+      addressRange: range(line, addrAt, addrAt + m[1].length),
+    };
+    return { frame, terminator: false };
   } else if ((m = at(LEGACY, work, pos))) {
     const symAt = pos + m[0].indexOf(m[2], m[1].length + 3);
     const frame: Frame = {
@@ -123,4 +158,14 @@ export function parseStackLine(text: string, from: number, line: number, options
 /** Stack markers that are neither frames nor foreign lines (x86 oops since 5.x). */
 export function isStackMarker(content: string): boolean {
   return /^[ \t]*<\/?(?:TASK|IRQ|NMI|EOI|#DF|SOFTIRQ)>[ \t]*$/.test(content);
+}
+
+/** Old ARM's saved-register line between two frames (` r6:c0a1b2c4 r5:00000000 r4:df8b3c00`). */
+export function isArmRegisterLine(content: string): boolean {
+  return ARM_REGISTERS.test(content);
+}
+
+/** An old ARM frame line, which starts a stack by itself on kernels that print no `Backtrace:`. */
+export function isArmOldFrameLine(content: string): boolean {
+  return /^[ \t]*(?:\[<[0-9a-fA-F]{8,16}>\] \(|Function entered at \[<)/.test(content);
 }

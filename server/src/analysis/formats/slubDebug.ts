@@ -18,7 +18,7 @@
 import { Frame, Problem, Range, Token, range } from '../model';
 import { Segment, dmesgSegments } from '../kernelLines';
 import { frameTokens } from '../frames';
-import { isStackMarker, parseStackLine } from '../stackLine';
+import { isArmOldFrameLine, isArmRegisterLine, isStackMarker, parseStackLine } from '../stackLine';
 import { ForeignLines } from '../views/viewKit';
 
 export type SlubBugKind = 'poison-overwritten' | 'redzone-overwritten' | 'padding-overwritten' | 'double-free' | 'objects-remaining' | 'slab-corruption' | 'other';
@@ -360,15 +360,19 @@ export class SlubDebugParser {
         return;
       }
     }
-    if (CALL_TRACE.test(content) && latest && latest.kind !== 'location') {
+    // ARM kernels with the unwinder (3.10+) print no "Backtrace:" before their first frame.
+    const headless = !this.sink && latest && latest.kind !== 'location' && isArmOldFrameLine(content);
+    if ((headless || CALL_TRACE.test(content)) && latest && latest.kind !== 'location') {
       this.flushForeign(false);
       const destroyWarning = latest.kind === 'bug' && latest.destroyWarnings.length > 0 && latest.destroyWarnings[latest.destroyWarnings.length - 1] > (latest.stacks[latest.stacks.length - 1]?.line ?? -1);
       const stack: SlubStack = { line, frames: [], destroyWarning };
       latest.stacks.push(stack);
       this.sink = { frames: stack.frames, owner: latest };
-      this.tokens.push({ line, character: from + content.search(/\S/), length: content.trim().length, kind: 'keyword' });
       latest.endLine = Math.max(latest.endLine, line);
-      return;
+      if (!headless) {
+        this.tokens.push({ line, character: from + content.search(/\S/), length: content.trim().length, kind: 'keyword' });
+        return;
+      }
     }
     if (this.sink) {
       const parsed = parseStackLine(text, from, line);
@@ -381,6 +385,11 @@ export class SlubDebugParser {
         return;
       }
       if (isStackMarker(content)) return;
+      // Old ARM prints the registers each frame saved between the frames (backtrace.S).
+      if (isArmRegisterLine(content)) {
+        this.sink.owner.endLine = Math.max(this.sink.owner.endLine, line);
+        return;
+      }
     }
     if (content.trim() === '') {
       this.flushForeign(false);

@@ -95,6 +95,15 @@ describe('SLUB debug view details', () => {
     assert.deepEqual(outline.children.map((c) => c.detail), ['never freed', 'never freed', 'allocated before the capture']);
   });
 
+  it('old ARM Backtrace: the module frame past dump_stack/trace/alloc_debug_processing/__kmalloc is the suspect', () => {
+    const { lines, view } = viewOf('slub_debug_19_arm32_3.4_trace_backtrace_module_registers_reconstructed.txt');
+    assert.deepEqual(view.suspects.map((s) => [s.site, s.count, s.bytes, s.line, s.stack]), [['mymod_init', 1, 128, 21, ['mymod_init', 'do_one_initcall', 'sys_init_module']]]);
+    const suspectLines = view.frames.filter((f) => f.suspect).map((f) => f.frame.range.start.line);
+    assert.deepEqual(suspectLines, [at(lines, '(mymod_init+0x0/0x100 [mymod]) from').line, at(lines, '(mymod_init+0x0/0x100 [mymod]) from', 21).line]);
+    const unwinder = viewOf('slub_debug_21_arm32_4.4_trace_unwinder_no_backtrace_header_reconstructed.txt').view;
+    assert.deepEqual(unwinder.suspects.map((s) => [s.site, s.count, s.bytes]), [['demo_probe', 1, 192]]);
+  });
+
   it('pairs an alloc with its free by cache and address, and ranks a stack that never frees', () => {
     const header = (op: string, addr: string, ts: string) => `[ ${ts}] TRACE kmalloc-64 ${op} 0x${addr} inuse=1 fp=0x0000000000000000`;
     const stack = (ts: string, fn: string) => [`[ ${ts}] Call Trace:`, `[ ${ts}]  dump_stack+0x98/0xda`, `[ ${ts}]  alloc_debug_processing+0x53/0x72`, `[ ${ts}]  kmem_cache_alloc_trace+0x23e/0x260`, `[ ${ts}]  ${fn}+0x70/0xb0 [leaky]`, `[ ${ts}]  kthread+0x104/0x140`];
