@@ -3,9 +3,16 @@
 
 const PREFIXES: RegExp[] = [
   /^<\d>/, // printk level as in /dev/kmsg or raw console captures
-  // syslog / journalctl: "Nov  7 06:07:22 host kernel: " and ISO "2025-11-07T06:07:22.123+00:00 host kernel: "
-  /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel: ?/,
+  // syslog / journalctl (-o short, short-precise): "Nov  7 06:07:22 host kernel: ", "Jan 26 15:04:11.123456 host kernel: "
+  /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ kernel: ?/,
+  // ISO (journalctl -o short-iso, short-iso-precise, rsyslog): "2025-11-07T06:07:22.123+00:00 host kernel: "
   /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* \S+ kernel: ?/,
+  // journalctl -o short-full: "Fri 2024-01-26 15:04:11 CST host kernel: "
+  /^[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? [\w+:-]+ \S+ kernel: ?/,
+  // journalctl -o short-unix: "1706252651.123456 host kernel: "
+  /^\d{9,11}\.\d+ \S+ kernel: ?/,
+  // journalctl -o short-monotonic: "[  634.493181] host kernel: " (before the dmesg stamp, which it starts with)
+  /^\[ *\d+\.\d+\] \S+ kernel: ?/,
   /^\[ *\d+\.\d+\] ?/, // dmesg "[   12.345678] "
   /^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?/, // dmesg -T
   /^\[ *[TC]\d+\] ?/, // CONFIG_PRINTK_CALLER "[T1234] "
@@ -27,4 +34,12 @@ export function logPrefixLength(line: string): number {
     if (!moved) break;
   }
   return at;
+}
+
+/**
+ * journalctl's own lines between the log lines: `-- Boot 1a2b… --` when the machine rebooted,
+ * `-- Logs begin at … --` / `-- Journal begins at … --` headers, `-- No entries --`, `-- Reboot --`.
+ */
+export function isJournalSeparator(line: string): boolean {
+  return /^-- (?:Boot [0-9a-f]{32}|Reboot|No entries|(?:Logs|Journal) begins? at [^\n]{1,200}) --[ \t]*$/.test(line);
 }

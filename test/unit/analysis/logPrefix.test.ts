@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { logPrefixLength } from '../../../server/src/analysis/logPrefix';
+import { isJournalSeparator, logPrefixLength } from '../../../server/src/analysis/logPrefix';
 
 describe('log prefixes', () => {
   const cases: [string, string][] = [
@@ -11,10 +11,31 @@ describe('log prefixes', () => {
     ['2025-11-07T06:07:22.123456+00:00 myhost kernel: ', 'unreferenced object'],
     ['<4>[    1.000000] ', 'x'],
     ['[Sat Nov  7 06:07:22 2025] ', 'x'],
+    // journalctl -k -o short-monotonic, short-precise, short-full, short-unix, short-iso-precise
+    ['[  634.493181] uos-PC kernel: ', 'TRACE kmalloc-128 alloc 0x000000006069c5b0 inuse=25'],
+    ['Jan 26 15:04:11.123456 uos-PC kernel: ', 'BUG kmalloc-4096 (Tainted: G        W   ): Redzone overwritten'],
+    ['Fri 2024-01-26 15:04:11 CST uos-PC kernel: ', 'INFO: Allocated in open+0xb8/0x190 age=18922 cpu=1 pid=7095'],
+    ['Fri 2024-01-26 15:04:11 +08 uos-PC kernel: ', '\t__slab_alloc+0x622/0x6d0'],
+    ['1706252651.123456 uos-PC kernel: ', 'x'],
+    ['2024-01-26T15:04:11.123456+0800 uos-PC kernel: ', 'x'],
+    // journalctl without -k keeps the dmesg stamp the kernel put in the message (rsyslog-forwarded)
+    ['Jan 26 15:04:11 uos-PC kernel: [  634.493181] ', 'x'],
   ];
   for (const [prefix, rest] of cases) {
     it(JSON.stringify(prefix), () => assert.equal(logPrefixLength(prefix + rest), prefix.length));
   }
+  it('a dmesg line whose text has a word and "kernel:" is not taken for short-monotonic', () => {
+    assert.equal(logPrefixLength('[    0.000000] Booting Linux on physical CPU 0x0'), '[    0.000000] '.length);
+    assert.equal(logPrefixLength('[    0.000000] Command line: BOOT_IMAGE=/vmlinuz'), '[    0.000000] '.length);
+  });
+  it('journalctl separators', () => {
+    assert.ok(isJournalSeparator('-- Boot 1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6 --'));
+    assert.ok(isJournalSeparator('-- Logs begin at Fri 2024-01-26 09:12:01 CST, end at Fri 2024-01-26 15:30:44 CST. --'));
+    assert.ok(isJournalSeparator('-- Journal begins at Mon 2023-10-02 08:00:01 UTC, ends at Fri 2024-01-26 15:30:44 UTC. --'));
+    assert.ok(isJournalSeparator('-- No entries --'));
+    assert.ok(!isJournalSeparator('-- Boot 1a2b --'), 'a boot id has 32 hex digits');
+    assert.ok(!isJournalSeparator('-----------------------------------------------------------------------------'));
+  });
   it('leaves frames and plain text alone', () => {
     assert.equal(logPrefixLength('    [<00000000adbc7c81>] kmem_cache_alloc_trace+0x10e/0x220'), 0);
     assert.equal(logPrefixLength('unreferenced object 0x1 (size 1):'), 0);

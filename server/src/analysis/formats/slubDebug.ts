@@ -17,6 +17,7 @@
 // (a whole record on one line) and lines wrapped by mail; all of it is handled, nothing throws.
 import { Frame, Problem, Range, Token, range } from '../model';
 import { Segment, dmesgSegments } from '../kernelLines';
+import { isJournalSeparator } from '../logPrefix';
 import { frameTokens } from '../frames';
 import { isArmOldFrameLine, isArmRegisterLine, isStackMarker, parseStackLine } from '../stackLine';
 import { ForeignLines } from '../views/viewKit';
@@ -186,6 +187,13 @@ export class SlubDebugParser {
   push(rawLine: string): void {
     const line = this.lineNo++;
     const raw = rawLine.length > MAX_EXAMINED ? rawLine.slice(0, MAX_EXAMINED) : rawLine;
+    if (isJournalSeparator(raw)) {
+      // journalctl's "-- Boot … --": whatever was open ended with the previous boot.
+      this.flushForeign(false);
+      this.sink = undefined;
+      this.latest = undefined;
+      return;
+    }
     const segs = dmesgSegments(raw);
     if (segs.length > 1 && this.collapsed.count++ === 0) this.collapsed.first = line;
     for (const s of segs) this.segment(line, raw.slice(0, s.end), s, s.from);

@@ -67,6 +67,33 @@ describe('SLUB debug details', () => {
     assert.equal(b.startLine, 0, 'the ===== rule before BUG starts the report');
   });
 
+  describe('03 as journalctl prints it: every -o style finds the same report', () => {
+    // The capture's own dmesg stamps replaced by what journalctl -k prints before each line.
+    const body = fixtureLines(DIR, 'slub_debug_03_x86_next2013_redzone_alloc_free_tracks.txt').map((l) => l.replace(/^\[ *\d+\.\d+\] ?/, ''));
+    const styles: [string, string][] = [
+      ['short-monotonic', '[  719.294527] testbox kernel: '],
+      ['short-precise', 'Jan 26 15:04:11.123456 testbox kernel: '],
+      ['short-full', 'Fri 2024-01-26 15:04:11 CST testbox kernel: '],
+      ['short-unix', '1706252651.123456 testbox kernel: '],
+      ['short-iso-precise', '2024-01-26T15:04:11.123456+0800 testbox kernel: '],
+    ];
+    for (const [style, prefix] of styles) {
+      it(style, () => {
+        const lines = ['-- Logs begin at Fri 2024-01-26 09:12:01 CST, end at Fri 2024-01-26 15:30:44 CST. --', '-- Boot 1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6 --', ...body.map((l) => prefix + l)];
+        const r = parseSlubDebug(lines);
+        assert.equal(r.bugs.length, 1);
+        const [b] = r.bugs;
+        assert.deepEqual([b.line, b.bug, b.cache, b.corruption?.first, b.corruption?.expected], [3, 'redzone-overwritten', 'kmalloc-4096', 0x0, 0xcc]);
+        assert.deepEqual(b.tracks.map((t) => [t.kind, t.caller?.symbol, t.pid, t.frames.length]), [['alloc', 'open', 7095, 11], ['free', 'seq_release', 31203, 10]]);
+        assert.equal(b.objects[0].address, 'ffff88006d1a4520');
+        assert.deepEqual(r.problems, [], 'the separators and prefixes are not "other output"');
+        const prefixTokens = r.tokens.filter((t) => t.kind === 'prefix');
+        assert.equal(prefixTokens.length, body.length);
+        assert.ok(prefixTokens.every((t) => t.character === 0 && t.length === prefix.length));
+      });
+    }
+  });
+
   it('05: caller-id prefixes, ppc64 frames, interleaved faddr2line lines, a double free then a wrong object count', () => {
     const { lines, r } = parse('slub_debug_05_ppc64_5.9next_object_already_free_callerid_interleaved.txt');
     assert.deepEqual(r.bugs.map((b) => [b.bug, b.cache]), [['double-free', 'kmalloc-16'], ['slab-corruption', 'kmalloc-16']]);
