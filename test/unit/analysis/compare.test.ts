@@ -40,6 +40,40 @@ describe('compare', () => {
     assert.match(md, /\| ice\\_alloc\\_mapped\\_page \(drivers\/net\/ethernet\/intel\/ice\/ice\\_txrx\.c:681\) \| 139252 · 1\.03 GiB \| 412215 · 3\.11 GiB \| \+272963 · \+2\.08 GiB \|/);
   });
 
+  it('compares two vmallocinfo dumps: a real one, and the same with areas added (threads, a tty, a BPF JIT image)', () => {
+    const format = FORMATS.find((f) => f.id === 'vmallocinfo')!;
+    const before = fixtureLines('vmallocinfo', 'vmallocinfo_05_x86_64_5.x_vmware_vm_jc_fixture_head.txt').filter((l) => l !== '');
+    // The later dump: the 50 areas of the real one, then the areas a few minutes of use would add
+    // after its last address: 3 kernel stacks of new threads (dup_task_struct, 4 pages each),
+    // a tty opened (n_tty_open, 3 pages) and a JIT-compiled BPF program (bpf_jit_binary_alloc, a new caller).
+    const after = [
+      ...before,
+      '0xffffb3c1c00ec000-0xffffb3c1c00f1000   20480 dup_task_struct+0x4a/0x1b0 pages=4 vmalloc N0=4',
+      '0xffffb3c1c00f1000-0xffffb3c1c00f5000   16384 n_tty_open+0x19/0xa0 pages=3 vmalloc N0=3',
+      '0xffffb3c1c00f5000-0xffffb3c1c00f7000    8192 bpf_jit_binary_alloc+0x54/0xf0 pages=1 vmalloc N0=1',
+      '0xffffb3c1c00f8000-0xffffb3c1c00fd000   20480 dup_task_struct+0x4a/0x1b0 pages=4 vmalloc N0=4',
+      '0xffffb3c1c0100000-0xffffb3c1c0105000   20480 dup_task_struct+0x4a/0x1b0 pages=4 vmalloc N0=4',
+    ];
+    const a = analyzeLines(format, before);
+    const b = analyzeLines(format, after);
+    assert.deepEqual([a.records, b.records], [50, 55]);
+    const c = compareCaptures({ name: 'vmallocinfo.before', format: a.format, records: a.records, suspects: a.suspects }, { name: 'vmallocinfo.after', format: b.format, records: b.records, suspects: b.suspects });
+    assert.equal(c.mismatch, false);
+    const grew = c.rows.filter((r) => r.status === 'grew' || r.status === 'new').map((r) => [r.label, r.status, r.before.count, r.after.count, r.deltaBytes]);
+    assert.deepEqual(grew, [
+      ['dup_task_struct', 'grew', 20, 23, 3 * 4 * 4096],
+      ['n_tty_open', 'grew', 1, 2, 3 * 4096],
+      ['bpf_jit_binary_alloc', 'new', 0, 1, 4096],
+    ]);
+    assert.ok(c.rows.filter((r) => r.status !== 'grew' && r.status !== 'new').every((r) => r.status === 'same'), 'nothing else changed');
+    const md = comparisonMarkdown(c);
+    assert.match(md, /\| records \| 50 \| 55 \| \+5 \|/);
+    assert.match(md, /## Who grew \(3\)/);
+    assert.match(md, /\| dup\\_task\\_struct \| 20 · 320 KiB \| 23 · 368 KiB \| \+3 · \+48\.0 KiB \|/);
+    assert.match(md, /\| bpf\\_jit\\_binary\\_alloc \(new\) \| 0 · 0 B \| 1 · 4\.00 KiB \| \+1 · \+4\.00 KiB \|/);
+    assert.doesNotMatch(md, /## Shrank or gone/);
+  });
+
   it('different formats compare only by totals', () => {
     const c = compareCaptures({ name: 'a', format: 'vmallocinfo', records: 1, suspects: [] }, { name: 'b', format: 'allocinfo', records: 2, suspects: [] });
     assert.equal(c.mismatch, true);
