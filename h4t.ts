@@ -1,9 +1,15 @@
 import { parseSlubDebug } from './server/src/analysis/formats/slubDebug';
 import { slubDebugView } from './server/src/analysis/views/slubDebugView';
 import fs from 'node:fs';
-for (const n of ['19_arm32_3.4_trace_backtrace_module_registers_reconstructed','20_arm32_2.6.35_trace_function_entered_no_kallsyms_reconstructed','21_arm32_4.4_trace_unwinder_no_backtrace_header_reconstructed']) {
-  const lines = fs.readFileSync(`test/fixtures/slub-debug/slub_debug_${n}.txt`,'utf8').split('\n');
-  const v = slubDebugView(parseSlubDebug(lines));
-  console.log(n, v.suspects.map(s=>[s.rank,s.verdict,s.site,s.count,s.bytes,s.line,s.stack]), v.findings.map(f=>[f.code,f.range.start.line,f.message]));
-  console.log(v.frames.filter(f=>f.suspect).map(f=>f.frame.range.start.line));
-}
+const lines = fs.readFileSync('test/fixtures/slub-debug/slub_debug_22_x86_64_5.19_object_padding_overwritten_reconstructed.txt','utf8').split('\n');
+const r = parseSlubDebug(lines);
+const b = r.bugs[0];
+console.log(b.bug, b.cache, b.corruption, b.tracks.map(t=>[t.kind,t.caller?.symbol,t.frames.length]), b.hex.map(h=>h.label), b.stacks.map(s=>s.frames.length), b.fixes, b.endLine, b.slab, b.objects);
+console.log(r.problems);
+const v = slubDebugView(r);
+console.log(v.findings.map(f=>[f.code,f.severity,f.range.start.line,f.message, f.related.map(x=>[x.range.start.line,x.message])]));
+const line = lines.findIndex(l => l.includes(': 5a 5a')); const ch = lines[line].indexOf(': 5a 5a')+2;
+console.log(v.hover({line, character: ch+1})?.contents); console.log(v.hover({line, character: ch+3*9})?.contents);
+const c = lines.findIndex(l => l.includes('instead of 0x5a'));
+console.log(v.hover({line: c, character: lines[c].indexOf('instead of 0x5a')+12})?.contents);
+console.log(v.suspects);

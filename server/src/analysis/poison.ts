@@ -9,8 +9,17 @@ export const POISON_BYTES: Record<number, string> = {
   0x00: '`0x00` — zeroed memory (kzalloc/__GFP_ZERO) that was never written, or a zero-initialised structure.',
 };
 
+/** SLUB fills the padding after an object's metadata with the POISON_INUSE value (mm/slub.c, POISON_INUSE in slab_pad_check). */
+export const PADDING_FILL = '`0x5a` — SLUB\'s padding fill: the slab debugger fills the unused space after the objects and their metadata with 0x5a (the POISON_INUSE value) when it creates the slab; any other byte there is an out-of-bounds write.';
+
+/** What `byte` means where it was seen: the same value means something else in the padding. */
+export function poisonMeaning(byte: number, label?: string): string | undefined {
+  if (byte === 0x5a && label === 'Padding') return PADDING_FILL;
+  return POISON_BYTES[byte];
+}
+
 /** The poison pattern that fills at least half of `bytes`, if any. */
-export function dominantPoison(bytes: number[]): { byte: number; share: number; meaning: string } | undefined {
+export function dominantPoison(bytes: number[], label?: string): { byte: number; share: number; meaning: string } | undefined {
   if (bytes.length === 0) return undefined;
   const counts = new Map<number, number>();
   for (const b of bytes) counts.set(b, (counts.get(b) ?? 0) + 1);
@@ -23,7 +32,7 @@ export function dominantPoison(bytes: number[]): { byte: number; share: number; 
     }
   }
   if (best === undefined || bestCount * 2 < bytes.length) return undefined;
-  return { byte: best, share: bestCount / bytes.length, meaning: POISON_BYTES[best] };
+  return { byte: best, share: bestCount / bytes.length, meaning: poisonMeaning(best, label)! };
 }
 
 /**

@@ -5,7 +5,7 @@ import { Frame, Range, Suspect, Verdict, range } from '../model';
 import { HexRow, SlubBug, SlubBugKind, SlubLocation, SlubReport, SlubTrace, SlubTrack } from '../formats/slubDebug';
 import { cacheBase, objectSizeOf, pairTraces, TracePairing } from '../slubPairing';
 import { LeakStack, isFreeFrame, leakStack } from '../leakStacks';
-import { POISON_BYTES, dominantPoison } from '../poison';
+import { POISON_BYTES, dominantPoison, poisonMeaning } from '../poison';
 import { frameLabel } from '../frames';
 import { frameKey } from '../stacks';
 import { formatBytes, plural } from '../units';
@@ -165,7 +165,7 @@ export function slubDebugView(report: SlubReport): CaptureView {
     t.stacks.forEach((st, i) => addFrames(st.frames, `${i === 0 ? 'call trace' : 'stack'} of TRACE ${t.op} 0x${t.address} (${t.cache})`, i === 0 && t.op === 'alloc' ? sk : undefined));
     hovers.add(t.headerRange, () => traceHover(t, pairing, g));
     hovers.add(t.cacheRange, () => cacheHover(t.cache));
-    for (const h of t.hex) hovers.add(h.range, () => hexHover(h, t.hex, t.op === 'free' ? 'freed' : 'allocated'));
+    for (const h of t.hex) addHexHovers(hovers, h, t.hex, t.op === 'free' ? 'freed' : 'allocated');
   }
   for (const b of bugs) {
     hovers.add(b.messageRange, () => `**${KIND_TEXT[b.bug].name}** in ${code(b.cache)}: ${KIND_TEXT[b.bug].means}.${b.taint ? `\n\nTaint: ${code(b.taint.trim())}${/ B\b| B /.test(` ${b.taint} `) ? ' — `B` means a bad page or an earlier SLUB error: look for the first report.' : ''}` : ''}`);
@@ -182,7 +182,7 @@ export function slubDebugView(report: SlubReport): CaptureView {
       hovers.add(range(tr.line, tr.range.start.character, tr.caller ? tr.caller.range.start.character : tr.range.end.character), () => trackHover(tr, b));
     }
     b.stacks.forEach((st) => addFrames(st.frames, st.destroyWarning ? `stack of kmem_cache_destroy(${b.cache})` : `stack that detected the ${KIND_TEXT[b.bug].name} report`));
-    for (const h of b.hex) hovers.add(h.range, () => hexHover(h, b.hex, b.bug === 'poison-overwritten' || b.bug === 'double-free' ? 'freed' : 'allocated'));
+    for (const h of b.hex) addHexHovers(hovers, h, b.hex, b.bug === 'poison-overwritten' || b.bug === 'double-free' ? 'freed' : 'allocated');
   }
   for (const l of locations) {
     const free = isFreeLocation(l);
@@ -356,7 +356,7 @@ function bugFinding(b: SlubBug): Finding {
     msg = `SLUB: ${k.name} in ${b.cache} — ${k.means}.`;
     const c = b.corruption;
     if (c?.first !== undefined) {
-      msg += ` First byte 0x${c.first.toString(16)}${c.expected !== undefined ? ` instead of 0x${c.expected.toString(16)}${POISON_BYTES[c.expected] ? ` (${POISON_BYTES[c.expected].split(' — ')[0].replace(/`/g, '')})` : ''}` : ''}${c.start ? ` at 0x${c.start}` : ''}${c.offset !== undefined ? ` (@offset=${c.offset})` : ''}.`;
+      msg += ` First byte 0x${c.first.toString(16)}${c.expected !== undefined ? ` instead of 0x${c.expected.toString(16)}${expectedName(b, c.expected)}` : ''}${c.start ? ` at 0x${c.start}` : ''}${c.offset !== undefined ? ` (@offset=${c.offset})` : ''}.`;
     }
     if (b.bug === 'slab-corruption') msg += ` "${b.message}".`;
     if (alloc) msg += ` Allocated in ${trackText(alloc)}.`;
@@ -396,11 +396,22 @@ function traceHover(t: SlubTrace, p: TracePairing, g: { outstanding: SlubTrace[]
   return lines.join('\n');
 }
 
+/** ` (0x6b POISON_FREE)`: the name of the expected byte, SLUB's padding fill in a Padding report. */
+function expectedName(b: SlubBug, expected: number): string {
+  const meaning = poisonMeaning(expected, b.bug === 'padding-overwritten' ? 'Padding' : undefined);
+  return meaning ? ` (${meaning.split(' — ')[0].replace(/`/g, '')}${b.bug === 'padding-overwritten' && expected === 0x5a ? ' SLUB padding fill' : ''})` : '';
+}
+
 function corruptionHover(b: SlubBug): string {
   const c = b.corruption!;
   const lines = [`**${KIND_TEXT[b.bug].name}**: first bad byte \`0x${(c.first ?? 0).toString(16)}\`${c.expected !== undefined ? `, expected \`0x${c.expected.toString(16)}\`` : ''}.`];
-  if (c.expected !== undefined && POISON_BYTES[c.expected]) lines.push('', `Expected: ${POISON_BYTES[c.expected]}`);
-  if (c.first !== undefined && POISON_BYTES[c.first]) lines.push('', `Found: ${POISON_BYTES[c.first]}`);
+  // In a Padding report 0x5a is SLUB's padding fill, not an allocated object's poison.
+  const where = b.bug === 'padding-overwritten' ? 'Padding' : undefined;
+  const expected = c.expected !== undefined ? poisonMeaning(c.expected, where) : undefined;
+  const found = c.first !== undefined ? poisonMeaning(c.first, where) : undefined;
+  if (expected) lines.push('', `Expected: ${expected}`);
+  // In a fill (padding, redzone) the byte found is what the stray write left, not a poison.
+  if (found && b.bug !== 'padding-overwritten' && b.bug !== 'redzone-overwritten') lines.push('', `Found: ${found}`);
   if (c.start && c.end) {
     const len = parseInt(c.end.slice(-8), 16) - parseInt(c.start.slice(-8), 16) + 1;
     if (len > 0 && len < 1 << 20) lines.push('', `${plural(len, 'byte')} overwritten${c.offset !== undefined ? `, ${c.offset} bytes into the slab` : ''}.`);
@@ -417,14 +428,55 @@ const ROW_TEXT: Record<string, string> = {
   'Bytes b4': 'the bytes before the object',
 };
 
+/** Rows SLUB fills with one byte (redzones 0xbb/0xcc, padding 0x5a): any other byte there is a stray write. */
+const FILLED_ROWS = new Set(['Padding', 'Redzone', 'Left Redzone', 'Right Redzone']);
+
+/** Indexes of the bytes of a row that break its pattern (not POISON_END closing a 0x6b fill). */
+function strayBytes(h: HexRow, patternByte: number): number[] {
+  const filled = FILLED_ROWS.has(h.label);
+  return h.bytes.flatMap((b, i) => (b === patternByte || (!filled && POISON_BYTES[b] !== undefined) ? [] : [i]));
+}
+
 function hexHover(h: HexRow, rows: HexRow[], state: string): string {
   const same = rows.filter((r) => r.label === h.label);
   const all = same.flatMap((r) => r.bytes);
-  const poison = dominantPoison(all);
+  const poison = dominantPoison(all, h.label);
   const lines = [`**${h.label}** \`${h.address}\` — ${ROW_TEXT[h.label] ?? 'a dump of slab memory'}.`];
   lines.push('', poison ? `${Math.round(poison.share * 100)}% of the ${h.label} bytes shown are ${poison.meaning}` : `No poison pattern in these bytes: the object holds data (it is ${state}).`);
-  const odd = h.bytes.filter((b) => POISON_BYTES[b] === undefined).length;
-  if (poison && odd > 0 && odd < h.bytes.length) lines.push('', `${plural(odd, 'byte')} on this row break the pattern: where the stray write landed.`);
+  if (endsFreePoison(h)) lines.push('', `The row ends with ${POISON_BYTES[0xa5]} The object ends here.`);
+  const odd = poison ? strayBytes(h, poison.byte).length : 0;
+  if (odd > 0 && odd < h.bytes.length) lines.push('', `${plural(odd, 'byte')} on this row break the pattern: where the stray write landed.`);
+  return lines.join('\n');
+}
+
+/** `6b 6b … 6b a5`: a free object's poison with its POISON_END. */
+function endsFreePoison(h: HexRow): boolean {
+  const n = h.bytes.length;
+  return n >= 2 && h.bytes[n - 1] === 0xa5 && h.bytes[n - 2] === 0x6b;
+}
+
+/** A hover on the row, and one on each byte that differs from the row's pattern (POISON_END, stray writes). */
+function addHexHovers(hovers: HoverIndex, h: HexRow, rows: HexRow[], state: string): void {
+  hovers.add(h.range, () => hexHover(h, rows, state));
+  const pattern = dominantPoison(h.bytes, h.label);
+  if (!pattern) return;
+  const start = h.range.start;
+  h.bytes.forEach((b, i) => {
+    if (b === pattern.byte) return;
+    const at = start.character + 3 * i;
+    hovers.add(range(start.line, at, at + 2), () => byteHover(h, i, pattern.byte));
+  });
+}
+
+function byteHover(h: HexRow, i: number, patternByte: number): string {
+  const b = h.bytes[i];
+  const hex = (v: number) => `\`0x${v.toString(16).padStart(2, '0')}\``;
+  const lines = [`**${hex(b)}** at byte ${i} of this ${h.label} row (the rest is ${hex(patternByte)}).`];
+  if (b === 0xa5 && patternByte === 0x6b) {
+    lines.push('', `${POISON_BYTES[0xa5]} SLUB fills a freed object with \`0x6b\` and puts \`0xa5\` in its last byte: the object ends here, this byte is not a stray write.`);
+  } else if (FILLED_ROWS.has(h.label) || POISON_BYTES[b] === undefined) {
+    lines.push('', `Not the ${hex(patternByte)} SLUB put here: something wrote ${hex(b)} over it (where the stray write landed).`);
+  } else lines.push('', poisonMeaning(b, h.label)!);
   return lines.join('\n');
 }
 

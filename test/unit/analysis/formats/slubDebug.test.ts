@@ -199,6 +199,18 @@ describe('SLUB debug details', () => {
     assert.deepEqual(r.problems, []);
   });
 
+  it('22: Object padding overwritten: the corruption in the padding, both tracks, the object, Redzone/Object/Padding rows, the FIX', () => {
+    const { r } = parse('slub_debug_22_x86_64_5.19_object_padding_overwritten_reconstructed.txt');
+    const [b] = r.bugs;
+    assert.deepEqual([b.bug, b.cache, b.message, b.corruption?.start, b.corruption?.end, b.corruption?.offset, b.corruption?.first, b.corruption?.expected], ['padding-overwritten', 'kmalloc-64', 'Object padding overwritten', 'ffff888104a3c410', 'ffff888104a3c413', 1040, 0x0, 0x5a]);
+    assert.deepEqual(b.tracks.map((t) => [t.kind, t.caller?.symbol, t.caller?.module, t.pid, t.frames.length]), [['alloc', 'demo_start', 'demo_drv', 1868, 8], ['free', 'kfree_link', undefined, 1502, 9]]);
+    assert.deepEqual(b.hex.map((h) => [h.label, h.bytes.length]), [['Redzone', 8], ['Object', 16], ['Object', 16], ['Object', 16], ['Object', 16], ['Redzone', 8], ['Padding', 16], ['Padding', 8]]);
+    assert.deepEqual(b.hex[6].bytes.slice(7, 13), [0x5a, 0, 0, 0, 0, 0x5a]);
+    assert.deepEqual([b.objects[0].address, b.objects[0].offset, b.slab?.objects, b.slab?.used, b.stacks[0].frames.length, b.comm], ['ffff888104a3c378', 888, 23, 17, 11, 'kworker/2:3']);
+    assert.deepEqual(b.fixes.map((f) => f.text), ['Restoring Object padding 0xffff888104a3c410-0xffff888104a3c413=0x5a']);
+    assert.deepEqual(r.problems, []);
+  });
+
   it('alloc_traces and free_traces (kernel documentation examples)', () => {
     const a = parse('slub_alloc_traces_15_kernel_doc_examples.txt').r;
     assert.deepEqual(a.locations.map((l) => [l.count, l.caller?.symbol, l.frames.length, l.age, l.pids, l.cpus, l.nodes]), [

@@ -75,6 +75,47 @@ describe('SLUB debug view details', () => {
     assert.match(dbl.message, /Object already free in kmalloc-16 — the object was freed a second time \(a double free\)/);
   });
 
+  it('hex rows: 0xa5 closing a 0x6b row is POISON_END; the Padding row is SLUB\'s padding fill, not an allocated object', () => {
+    const { lines, view } = viewOf('slub_debug_05_ppc64_5.9next_object_already_free_callerid_interleaved.txt');
+    const obj = at(lines, ': 6b 6b');
+    const a5 = { line: obj.line, character: obj.character + 2 + 3 * 15 };
+    assert.equal(lines[a5.line].slice(a5.character, a5.character + 2), 'a5');
+    const byte = view.hover(a5)!;
+    assert.deepEqual([byte.range.start.character, byte.range.end.character], [a5.character, a5.character + 2], 'the hover is on the byte itself');
+    assert.match(byte.contents, /^\*\*`0xa5`\*\* at byte 15 of this Object row \(the rest is `0x6b`\)/);
+    assert.match(byte.contents, /POISON_END[\s\S]*the object ends here, this byte is not a stray write/);
+    const row = view.hover({ line: obj.line, character: obj.character + 2 })!.contents;
+    assert.match(row, /are `0x6b` POISON_FREE/);
+    assert.match(row, /The row ends with `0xa5` POISON_END/);
+    assert.doesNotMatch(row, /break the pattern/);
+    const pad = at(lines, 'Padding 00000000df7d5e89: 5a 5a');
+    const padHover = view.hover({ line: pad.line, character: lines[pad.line].indexOf(': 5a') + 2 })!.contents;
+    assert.match(padHover, /100% of the Padding bytes shown are `0x5a` — SLUB's padding fill/);
+    assert.doesNotMatch(padHover, /POISON_INUSE —|never written/);
+  });
+
+  it('Object padding overwritten: parser → view → Error; the stray bytes in the Padding row and the expected fill explained', () => {
+    const { lines, view } = viewOf('slub_debug_22_x86_64_5.19_object_padding_overwritten_reconstructed.txt');
+    const [e] = view.findings.filter((f) => f.code === 'slub-error');
+    assert.equal(e.range.start.line, at(lines, 'BUG kmalloc-64').line);
+    assert.match(e.message, /^SLUB: Padding overwritten in kmalloc-64 — something wrote into the padding after the object and its metadata \(an out-of-bounds write\)\. First byte 0x0 instead of 0x5a \(0x5a SLUB padding fill\) at 0xffff888104a3c410 \(@offset=1040\)\./);
+    assert.match(e.message, /Allocated in demo_start\+0x3a\/0xa0 \[demo_drv\] \(pid 1868, cpu 1, age 212\)\. Freed in kfree_link\+0x9\/0x10 \(pid 1502, cpu 0, age 4380\)\./);
+    const related = e.related.map((r) => [r.range.start.line, r.message.split(':')[0]]);
+    assert.deepEqual(related.slice(0, 2), [[at(lines, 'Allocated in demo_start').line, 'allocation track'], [at(lines, 'Freed in kfree_link').line, 'free track']]);
+    const pad = at(lines, 'Padding  ffff888104a3c408');
+    const bytesAt = lines[pad.line].indexOf(': 5a') + 2;
+    const row = view.hover({ line: pad.line, character: bytesAt })!.contents;
+    assert.match(row, /SLUB's padding fill/);
+    assert.match(row, /4 bytes on this row break the pattern/);
+    const stray = view.hover({ line: pad.line, character: bytesAt + 3 * 8 })!.contents;
+    assert.match(stray, /^\*\*`0x00`\*\* at byte 8 of this Padding row \(the rest is `0x5a`\)[\s\S]*Not the `0x5a` SLUB put here: something wrote `0x00` over it/);
+    const c = at(lines, 'instead of 0x5a');
+    const expected = view.hover({ line: c.line, character: c.character + 12 })!.contents;
+    assert.match(expected, /Expected: `0x5a` — SLUB's padding fill/);
+    assert.doesNotMatch(expected, /zeroed memory|POISON_INUSE —/);
+    assert.deepEqual(view.suspects, [], 'a corruption is not a leak');
+  });
+
   it('Objects remaining: a likely leak in memleak_task_test, joined with the TRACE alloc of the same object', () => {
     const { lines, view } = viewOf('slub_debug_01_x86_5.4.44_trace_and_objects_remaining_dmesg.txt');
     const [s] = view.suspects;
