@@ -42,6 +42,19 @@ describe('slub-debug over LSP', () => {
     assert.deepEqual(lines.slice(0, 2), [[find(c, 'Allocated in').line, 'allocation track'], [find(c, 'Freed in').line, 'free track']]);
   });
 
+  it('Object padding overwritten: an Error at the BUG line with the tracks related; the padding fill explained on hover', async () => {
+    const c = capture('slub-debug', 'slub_debug_22_x86_64_5.19_object_padding_overwritten_reconstructed.txt');
+    const e = diags.get(c.name)!.find((d) => d.severity === DiagnosticSeverity.Error)!;
+    assert.equal(e.range.start.line, find(c, 'BUG kmalloc-64').line);
+    assert.match(message(e), /Padding overwritten in kmalloc-64 — something wrote into the padding after the object and its metadata/);
+    assert.match(message(e), /First byte 0x0 instead of 0x5a \(0x5a SLUB padding fill\)/);
+    const related = (e.relatedInformation ?? []).map((r) => [r.location.range.start.line, r.message.split(':')[0]]);
+    assert.deepEqual(related.slice(0, 2), [[find(c, 'Allocated in demo_start').line, 'allocation track'], [find(c, 'Freed in kfree_link').line, 'free track']]);
+    const row = find(c, 'Padding  ffff888104a3c408: ');
+    const h = await client.request<Hover>('textDocument/hover', { textDocument: { uri: c.uri }, position: { line: row.line, character: row.character + 'Padding  ffff888104a3c408: '.length + 3 * 8 } });
+    assert.match((h.contents as MarkupContent).value, /Not the `0x5a` SLUB put here: something wrote `0x00` over it/);
+  });
+
   it('hover explains the expected poison and the hex rows; outline and folds per report', async () => {
     const c = capture('slub-debug', 'slub_debug_05_ppc64_5.9next_object_already_free_callerid_interleaved.txt');
     const doc = { textDocument: { uri: c.uri } };
