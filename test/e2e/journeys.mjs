@@ -235,10 +235,13 @@ export async function journeySlubPoison(wb, { capture = 'slub-debug/slub_debug_1
     await error.click();
     await page.keyboard.press('ArrowRight');
   }
-  const related = page.locator('.markers-panel .monaco-list-row', { hasText: /btrfs_encoded_read_regular_fill_pages/ });
-  await related.first().waitFor({ timeout: 10_000 });
-  const relatedTexts = (await related.allInnerTexts()).join('\n');
-  assert.match(relatedTexts, /[Aa]llocated/, 'the allocation track is related information');
+  // The Error's own row also says "Allocated in btrfs_…": look for the related-information rows,
+  // which the server labels "allocation track:" / "free track:", in rows other than the Error.
+  const relatedRow = (label) => page.locator('.markers-panel .monaco-list-row', { hasText: new RegExp(`${label} track: btrfs_encoded_read_regular_fill_pages\\+0x`), hasNotText: /Poison overwritten/ });
+  const allocRow = relatedRow('allocation');
+  await allocRow.first().waitFor({ timeout: 10_000 });
+  assert.match(await allocRow.first().innerText(), /allocation track: btrfs_encoded_read_regular_fill_pages\+0x5e\/0x260 \[btrfs\] \(pid 18295, cpu 0, age 4\)/, 'the allocation track is a related-information row');
+  assert.equal(await relatedRow('free').count(), 1, 'the free track is a related-information row too');
   await wb.screenshot('journey4-slub-poison');
   await wb.closePanel();
 }
