@@ -1,15 +1,7 @@
-import { parseSlubDebug } from './server/src/analysis/formats/slubDebug';
-import { slubDebugView } from './server/src/analysis/views/slubDebugView';
+import { FORMATS, analyzeLines } from './server/src/analysis/formats/registry';
 import fs from 'node:fs';
-const lines = fs.readFileSync('test/fixtures/slub-debug/slub_debug_22_x86_64_5.19_object_padding_overwritten_reconstructed.txt','utf8').split('\n');
-const r = parseSlubDebug(lines);
-const b = r.bugs[0];
-console.log(b.bug, b.cache, b.corruption, b.tracks.map(t=>[t.kind,t.caller?.symbol,t.frames.length]), b.hex.map(h=>h.label), b.stacks.map(s=>s.frames.length), b.fixes, b.endLine, b.slab, b.objects);
-console.log(r.problems);
-const v = slubDebugView(r);
-console.log(v.findings.map(f=>[f.code,f.severity,f.range.start.line,f.message, f.related.map(x=>[x.range.start.line,x.message])]));
-const line = lines.findIndex(l => l.includes(': 5a 5a')); const ch = lines[line].indexOf(': 5a 5a')+2;
-console.log(v.hover({line, character: ch+1})?.contents); console.log(v.hover({line, character: ch+3*9})?.contents);
-const c = lines.findIndex(l => l.includes('instead of 0x5a'));
-console.log(v.hover({line: c, character: lines[c].indexOf('instead of 0x5a')+12})?.contents);
-console.log(v.suspects);
+for (const [id, f] of [['vmallocinfo','vmallocinfo/vmallocinfo_05_x86_64_5.x_vmware_vm_jc_fixture_head.txt'],['vmallocinfo','vmallocinfo/vmallocinfo_07_arm32_4.x_ftl_kbox_unpurged_fragments.txt'],['allocinfo','allocinfo/allocinfo_07_handmade_full_format_two_dumps.txt'],['allocinfo','allocinfo/allocinfo_01_x86_64_6.15_ice_rx_three_dumps_mailwrapped.txt']] as const) {
+  const lines = fs.readFileSync('test/fixtures/'+f,'utf8').split('\n');
+  const a: any = analyzeLines(FORMATS.find(x=>x.id===id)!, lines);
+  console.log(f, lines.length, JSON.stringify(a.folds));
+}

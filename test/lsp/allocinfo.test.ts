@@ -1,9 +1,9 @@
 // The language server on /proc/allocinfo: growth warnings, links straight to the source line.
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Diagnostic, DiagnosticSeverity, DocumentLink, Location } from 'vscode-languageserver-protocol/node';
+import { Diagnostic, DiagnosticSeverity, DocumentLink, FoldingRange, Location, SemanticTokens } from 'vscode-languageserver-protocol/node';
 import { LspClient } from './lspClient';
-import { capture, find, message } from './issue7Capture';
+import { capture, find, message, tokenTypeAt, tokens } from './issue7Capture';
 
 const LANG = 'allocinfo';
 
@@ -40,5 +40,20 @@ describe('allocinfo over LSP', () => {
     const def = await client.request<Location[] | Location>('textDocument/definition', { ...doc, position: { line: dcache.line, character: dcache.character + 7 } });
     const locs = Array.isArray(def) ? def : [def];
     assert.ok(locs.length === 0 || locs[0].uri.includes('fs/dcache.c'));
+  });
+
+  it('semantic tokens: size, calls, file:line, [module], func: and the function of a line', async () => {
+    const t = tokens(client.initializeResult, await client.request<SemanticTokens>('textDocument/semanticTokens/full', doc));
+    const l = find(c, 'fs/ext4/super.c:1388 [ext4] func:ext4_alloc_inode').line;
+    assert.deepEqual(
+      ['115470992', '101647', 'fs/ext4/super.c:1388', '[ext4]', 'func', 'ext4_alloc_inode'].map((n) => (n === '[ext4]' ? tokenTypeAt(c, t, l, 'ext4', c.lines[l].indexOf(n) + 1) : tokenTypeAt(c, t, l, n))),
+      ['size', 'number', 'sourceLocation', 'module', 'keyword', 'function'],
+    );
+  });
+
+  it('folding: one range per dump, its sites (the wrapped [ice] line included), not the commands between', async () => {
+    const folds = await client.request<FoldingRange[]>('textDocument/foldingRange', doc);
+    assert.deepEqual(folds.map((f) => [f.startLine, f.endLine]), [[1, 16], [22, 37], [41, 56]]);
+    assert.ok(c.lines[56].startsWith('[ice] func:ice_alloc_mapped_page'));
   });
 });

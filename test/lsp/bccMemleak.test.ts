@@ -1,9 +1,9 @@
 // The language server on BCC / libbpf-tools memleak output.
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { CodeLens, Diagnostic, DocumentSymbol, FoldingRange, Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
+import { CodeLens, Diagnostic, DocumentSymbol, FoldingRange, Hover, MarkupContent, SemanticTokens } from 'vscode-languageserver-protocol/node';
 import { LspClient } from './lspClient';
-import { capture, find } from './issue7Capture';
+import { capture, find, tokenTypeAt, tokens } from './issue7Capture';
 
 const LANG = 'bcc-memleak';
 
@@ -42,5 +42,13 @@ describe('bcc-memleak over LSP', () => {
     const p = find(c, 'pcpu_alloc+0x3d8', f.line - 3);
     const hp = await client.request<Hover>('textDocument/hover', { textDocument: { uri: c.uri }, position: { line: p.line, character: p.character + 2 } });
     assert.match((hp.contents as MarkupContent).value, /Not the suspect frame/);
+  });
+
+  it('semantic tokens: bytes and allocations of a stack header; function, offset and module of a frame', async () => {
+    const t = tokens(client.initializeResult, await client.request<SemanticTokens>('textDocument/semanticTokens/full', doc));
+    const h = find(c, '8 bytes in 1 allocations from stack').line;
+    assert.deepEqual([tokenTypeAt(c, t, h, '8'), tokenTypeAt(c, t, h, '1', c.lines[h].indexOf(' in ') + 4)], ['size', 'number']);
+    const f = find(c, 'perf_trace_event_init+0xc9 [kernel]').line;
+    assert.deepEqual(['perf_trace_event_init', '+0xc9', 'kernel'].map((n) => tokenTypeAt(c, t, f, n)), ['function', 'offset', 'module']);
   });
 });

@@ -46,3 +46,14 @@ export function find(c: Capture, needle: string, from = 0): { line: number; char
 export function message(d: { message: string | { value: string } }): string {
   return typeof d.message === 'string' ? d.message : d.message.value;
 }
+
+/**
+ * The semantic token type exactly over `needle` (its first occurrence on `line`): undefined when
+ * no token starts there or the token there is not that long.
+ */
+export function tokenTypeAt(c: Capture, toks: DecodedToken[], line: number, needle: string, from = 0): string | undefined {
+  const character = c.lines[line].indexOf(needle, from);
+  if (character < 0) throw new Error(`"${needle}" not on line ${line} of ${c.name}`);
+  const t = toks.find((x) => x.line === line && x.character === character);
+  return t && t.length === needle.length ? t.type : undefined;
+}

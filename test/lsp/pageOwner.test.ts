@@ -1,9 +1,9 @@
 // The language server on page_owner dumps: groups by stack, GFP masks and migrate types on hover.
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { DocumentSymbol, FoldingRange, Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
+import { DocumentSymbol, FoldingRange, Hover, MarkupContent, SemanticTokens } from 'vscode-languageserver-protocol/node';
 import { LspClient } from './lspClient';
-import { capture, find } from './issue7Capture';
+import { capture, find, tokenTypeAt, tokens } from './issue7Capture';
 
 const LANG = 'page-owner';
 
@@ -35,5 +35,19 @@ describe('page-owner over LSP', () => {
     const t = find(c, 'Unmovable');
     const ht = await client.request<Hover>('textDocument/hover', { ...doc, position: { line: t.line, character: t.character + 1 } });
     assert.match((ht.contents as MarkupContent).value, /\*\*Unmovable\*\*/);
+  });
+
+  it('semantic tokens: header keyword, order, mask, pid; PFN line; frame function and offset; nothing on the shell prompt', async () => {
+    const t = tokens(client.initializeResult, await client.request<SemanticTokens>('textDocument/semanticTokens/full', doc));
+    const h = find(c, 'Page allocated via order 2').line;
+    assert.deepEqual(
+      [['Page allocated via order', 0], ['2', 24], ['0xd20c1', 0], ['62', c.lines[h].indexOf('pid ')], ['121463164', 0]].map(([n, from]) => tokenTypeAt(c, t, h, n as string, from as number)),
+      ['keyword', 'number', 'address', 'process', 'number'],
+    );
+    const pfn = h + 1;
+    assert.deepEqual([tokenTypeAt(c, t, pfn, 'PFN'), tokenTypeAt(c, t, pfn, '0x10200')], ['keyword', 'address']);
+    const f = find(c, ' prep_new_page+0xcf/0xf0').line;
+    assert.deepEqual([tokenTypeAt(c, t, f, 'prep_new_page'), tokenTypeAt(c, t, f, '+0xcf/0xf0')], ['function', 'offset']);
+    assert.deepEqual(t.filter((x) => x.line === find(c, 'stable_kernel@kernel').line), [], 'the shell prompt is not coloured');
   });
 });

@@ -50,5 +50,7 @@ describe('allocinfo view', () => {
     assert.equal(view.records, 20);
     assert.deepEqual(view.suspects.filter((s) => s.verdict === 'likely-leak').map((s) => s.site), ['ice_alloc_mapped_page']);
     assert.deepEqual(view.outline.map((o) => o.name), ['dump 1', 'dump 2']);
+    // Lines 4–13 and 17–26 of the file (1-based) are the two dumps' sites; dates and headers stay out.
+    assert.deepEqual(view.folds, [{ startLine: 3, endLine: 12 }, { startLine: 16, endLine: 25 }]);
   });
 });

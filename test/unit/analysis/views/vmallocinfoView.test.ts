@@ -57,5 +57,12 @@ describe('vmallocinfo view', () => {
     assert.deepEqual([view.suspects[0].site, view.suspects[0].verdict], ['dup_task_struct', 'likely-leak']);
     assert.match(view.findings.find((f) => f.code === 'summary')!.message, /Grew since the first dump: dup_task_struct \(\+48\.0 KiB, \+3 areas\)/);
     assert.deepEqual(view.outline.map((o) => o.name), ['dump 1', 'dump 2', 'modules']);
+    // One fold per dump, from its first area to its last (the date lines stay visible).
+    assert.deepEqual(view.folds, [{ startLine: 1, endLine: 50 }, { startLine: 52, endLine: 104 }]);
+    assert.equal(lines[104], later[later.length - 1]);
+  });
+
+  it('a single dump has nothing to fold', () => {
+    assert.deepEqual(viewOf(fixtureLines(DIR, 'vmallocinfo_05_x86_64_5.x_vmware_vm_jc_fixture_head.txt')).folds, []);
   });
 });
