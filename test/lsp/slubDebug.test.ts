@@ -52,7 +52,7 @@ describe('slub-debug over LSP', () => {
     assert.deepEqual(related.slice(0, 2), [[find(c, 'Allocated in demo_start').line, 'allocation track'], [find(c, 'Freed in kfree_link').line, 'free track']]);
     const row = find(c, 'Padding  ffff888104a3c408: ');
     const h = await client.request<Hover>('textDocument/hover', { textDocument: { uri: c.uri }, position: { line: row.line, character: row.character + 'Padding  ffff888104a3c408: '.length + 3 * 8 } });
-    assert.match((h.contents as MarkupContent).value, /Not the `0x5a` SLUB put here: something wrote `0x00` over it/);
+    assert.match((h.contents as MarkupContent).value, /It breaks the `0x5a` fill: something wrote `0x00` here/);
   });
 
   it('hover explains the expected poison and the hex rows; outline and folds per report', async () => {

@@ -431,10 +431,13 @@ const ROW_TEXT: Record<string, string> = {
 /** Rows SLUB fills with one byte (redzones 0xbb/0xcc, padding 0x5a): any other byte there is a stray write. */
 const FILLED_ROWS = new Set(['Padding', 'Redzone', 'Left Redzone', 'Right Redzone']);
 
-/** Indexes of the bytes of a row that break its pattern (not POISON_END closing a 0x6b fill). */
-function strayBytes(h: HexRow, patternByte: number): number[] {
-  const filled = FILLED_ROWS.has(h.label);
-  return h.bytes.flatMap((b, i) => (b === patternByte || (!filled && POISON_BYTES[b] !== undefined) ? [] : [i]));
+/** Does byte `i` break the row's pattern? POISON_END closing a 0x6b fill does not. */
+function breaksPattern(h: HexRow, i: number, pattern: number): boolean {
+  const b = h.bytes[i];
+  if (b === pattern || (b === 0xa5 && pattern === 0x6b)) return false;
+  // SLUB's own fills (free poison, padding, redzones) admit no other byte; elsewhere poison-like bytes are data.
+  if (FILLED_ROWS.has(h.label) || pattern === 0x6b || pattern === 0x5a) return true;
+  return POISON_BYTES[b] === undefined;
 }
 
 function hexHover(h: HexRow, rows: HexRow[], state: string): string {
@@ -444,7 +447,7 @@ function hexHover(h: HexRow, rows: HexRow[], state: string): string {
   const lines = [`**${h.label}** \`${h.address}\` — ${ROW_TEXT[h.label] ?? 'a dump of slab memory'}.`];
   lines.push('', poison ? `${Math.round(poison.share * 100)}% of the ${h.label} bytes shown are ${poison.meaning}` : `No poison pattern in these bytes: the object holds data (it is ${state}).`);
   if (endsFreePoison(h)) lines.push('', `The row ends with ${POISON_BYTES[0xa5]} The object ends here.`);
-  const odd = poison ? strayBytes(h, poison.byte).length : 0;
+  const odd = poison ? h.bytes.filter((_, i) => breaksPattern(h, i, poison.byte)).length : 0;
   if (odd > 0 && odd < h.bytes.length) lines.push('', `${plural(odd, 'byte')} on this row break the pattern: where the stray write landed.`);
   return lines.join('\n');
 }
@@ -471,11 +474,11 @@ function addHexHovers(hovers: HoverIndex, h: HexRow, rows: HexRow[], state: stri
 function byteHover(h: HexRow, i: number, patternByte: number): string {
   const b = h.bytes[i];
   const hex = (v: number) => `\`0x${v.toString(16).padStart(2, '0')}\``;
-  const lines = [`**${hex(b)}** at byte ${i} of this ${h.label} row (the rest is ${hex(patternByte)}).`];
+  const lines = [`**${hex(b)}** at byte ${i} of this ${h.label} row (the row's pattern is ${hex(patternByte)}).`];
   if (b === 0xa5 && patternByte === 0x6b) {
     lines.push('', `${POISON_BYTES[0xa5]} SLUB fills a freed object with \`0x6b\` and puts \`0xa5\` in its last byte: the object ends here, this byte is not a stray write.`);
-  } else if (FILLED_ROWS.has(h.label) || POISON_BYTES[b] === undefined) {
-    lines.push('', `Not the ${hex(patternByte)} SLUB put here: something wrote ${hex(b)} over it (where the stray write landed).`);
+  } else if (breaksPattern(h, i, patternByte)) {
+    lines.push('', `It breaks the ${hex(patternByte)} fill: something wrote ${hex(b)} here (where the stray write landed).`);
   } else lines.push('', poisonMeaning(b, h.label)!);
   return lines.join('\n');
 }

@@ -82,7 +82,7 @@ describe('SLUB debug view details', () => {
     assert.equal(lines[a5.line].slice(a5.character, a5.character + 2), 'a5');
     const byte = view.hover(a5)!;
     assert.deepEqual([byte.range.start.character, byte.range.end.character], [a5.character, a5.character + 2], 'the hover is on the byte itself');
-    assert.match(byte.contents, /^\*\*`0xa5`\*\* at byte 15 of this Object row \(the rest is `0x6b`\)/);
+    assert.match(byte.contents, /^\*\*`0xa5`\*\* at byte 15 of this Object row \(the row's pattern is `0x6b`\)/);
     assert.match(byte.contents, /POISON_END[\s\S]*the object ends here, this byte is not a stray write/);
     const row = view.hover({ line: obj.line, character: obj.character + 2 })!.contents;
     assert.match(row, /are `0x6b` POISON_FREE/);
@@ -108,7 +108,7 @@ describe('SLUB debug view details', () => {
     assert.match(row, /SLUB's padding fill/);
     assert.match(row, /4 bytes on this row break the pattern/);
     const stray = view.hover({ line: pad.line, character: bytesAt + 3 * 8 })!.contents;
-    assert.match(stray, /^\*\*`0x00`\*\* at byte 8 of this Padding row \(the rest is `0x5a`\)[\s\S]*Not the `0x5a` SLUB put here: something wrote `0x00` over it/);
+    assert.match(stray, /^\*\*`0x00`\*\* at byte 8 of this Padding row \(the row's pattern is `0x5a`\)[\s\S]*It breaks the `0x5a` fill: something wrote `0x00` here/);
     const c = at(lines, 'instead of 0x5a');
     const expected = view.hover({ line: c.line, character: c.character + 12 })!.contents;
     assert.match(expected, /Expected: `0x5a` — SLUB's padding fill/);
