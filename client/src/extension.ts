@@ -9,7 +9,7 @@ import { CAPTURE_LANGUAGES } from './languages';
 import { registerCaptureStatus } from './captureStatus';
 import { registerLargeFileAnalysis } from './largeFiles/largeFileAnalysis';
 import { registerSymbolSources } from './symbolSources';
-import { registerSlabPanel } from './slabPanel';
+import { SlabTestHooks, registerSlabPanel } from './slabPanel';
 import { registerCompareCaptures } from './compareCaptures';
 import { registerScaffoldCommands } from './scaffold/scaffoldCommands';
 import { registerScaffoldCodeActions } from './scaffold/scaffoldCodeActions';
@@ -17,13 +17,18 @@ import { LanguageClient } from 'vscode-languageclient/node';
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What activate() returns: hooks for the extension-host test, only when VS Code runs kleak under test. */
+export interface KleakTestApi {
+  slab: SlabTestHooks;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<KleakTestApi | undefined> {
   client = startLanguageClient(context);
   registerShowLocations(context);
   registerCaptureStatus(context, client);
   registerLargeFileAnalysis(context, client);
   registerSymbolSources(context, client);
-  registerSlabPanel(context, client);
+  const slab = registerSlabPanel(context, client);
   registerCompareCaptures(context, client);
   registerScaffoldCommands(context);
   registerScaffoldCodeActions(context);
@@ -34,6 +39,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(startOnCapture));
   const open = vscode.workspace.textDocuments.find((d) => (CAPTURE_LANGUAGES as readonly string[]).includes(d.languageId));
   if (open) await client.start();
+  return context.extensionMode === vscode.ExtensionMode.Test ? { slab } : undefined;
 }
 
 export async function deactivate(): Promise<void> {

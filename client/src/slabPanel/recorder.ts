@@ -8,13 +8,50 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { SlabRecorderCore, slabinfoReadable } from './recorderCore';
+import { ProcReader, SlabRecorderCore, readProcFile, slabinfoReadable } from './recorderCore';
 import { RECORDING_EXTENSION, intervalSeconds, invalidScriptPath, recorderScript, recordingFileName, shellQuote, vmallocinfoRecordingName } from './recorderFormat';
 import { SlabPanelManager } from './slabPanel';
 
 export const RECORD_COMMAND = 'kleak.recordSlabSnapshots';
 export const STOP_RECORDING_COMMAND = 'kleak.stopSlabRecording';
 const RECORDING_CONTEXT = 'kleak.slabRecording';
+
+/** What the recorder reaches outside itself: the real ones by default; the extension-host test
+ * swaps them (through the hooks activate() returns in test mode only) to deny /proc/slabinfo,
+ * answer the modal questions and see what would be typed into a terminal. */
+export interface RecorderDeps {
+  read: ProcReader;
+  /** A modal warning with choices; resolves to the choice, undefined when dismissed. */
+  ask: (message: string, ...choices: string[]) => Thenable<string | undefined>;
+  createTerminal: (o: vscode.TerminalOptions) => Pick<vscode.Terminal, 'show' | 'sendText'>;
+}
+
+export const realRecorderDeps = (): RecorderDeps => ({
+  read: readProcFile,
+  ask: (message, ...choices) => vscode.window.showWarningMessage(message, { modal: true }, ...choices),
+  createTerminal: (o) => vscode.window.createTerminal(o),
+});
+
+/** Optional argument of kleak.recordSlabSnapshots (a keybinding or a test gives the file; the
+ * input box asks otherwise). */
+export interface RecordArgs {
+  /** Recording file: an absolute path or a file: uri. */
+  file?: string;
+}
+
+/** What kleak.recordSlabSnapshots did: recording (started), offered the script, or nothing. */
+export type RecordResult =
+  | { started: true; file: string; slabinfo: boolean }
+  | { started: false; script?: string; reason?: string };
+
+/** The recorder as the status bar shows it (for the extension-host test). */
+export interface RecordingState {
+  file: string;
+  snapshots: number;
+  slabinfo: boolean;
+  statusText: string;
+  statusVisible: boolean;
+}
 
 interface Recording {
   core: SlabRecorderCore;
@@ -23,19 +60,24 @@ interface Recording {
   slabinfo: boolean;
 }
 
-export function registerSlabRecorder(context: vscode.ExtensionContext, manager: SlabPanelManager): void {
+export function registerSlabRecorder(context: vscode.ExtensionContext, manager: SlabPanelManager, deps: RecorderDeps): () => RecordingState | undefined {
   const item = vscode.window.createStatusBarItem('kleak.slabRecorder', vscode.StatusBarAlignment.Left, 9);
   item.name = 'kleak slab recorder';
   item.command = STOP_RECORDING_COMMAND;
   let rec: Recording | undefined;
+  let itemVisible = false;
 
   const showItem = () => {
-    if (!rec) return item.hide();
+    if (!rec) {
+      itemVisible = false;
+      return item.hide();
+    }
     const elapsed = Math.round((Date.now() - rec.core.startedAt) / 1000);
     item.text = `$(record) Slab rec ${rec.core.snapshots} · ${elapsed}s`;
     item.tooltip = `kleak is recording ${rec.slabinfo ? '/proc/slabinfo and ' : ''}/proc/meminfo every ${rec.interval} s to ${vscode.workspace.asRelativePath(rec.file)} (${rec.core.snapshots} snapshots). Click to stop.`;
     item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     item.show();
+    itemVisible = true;
   };
 
   const stop = async (why?: string) => {
@@ -44,6 +86,7 @@ export function registerSlabRecorder(context: vscode.ExtensionContext, manager: 
     rec = undefined;
     r.core.stop();
     item.hide();
+    itemVisible = false;
     await vscode.commands.executeCommand('setContext', RECORDING_CONTEXT, false);
     manager.setLive(r.file, false);
     const rel = vscode.workspace.asRelativePath(r.file);
@@ -51,9 +94,11 @@ export function registerSlabRecorder(context: vscode.ExtensionContext, manager: 
       void vscode.window.showErrorMessage(`kleak: the slab recording to ${rel} stopped after ${r.core.snapshots} snapshots: ${why}`);
       return;
     }
-    const choice = await vscode.window.showInformationMessage(`kleak: recorded ${r.core.snapshots} snapshots to ${rel}.`, 'Open File', 'Show Slab Growth');
-    if (choice === 'Open File') await vscode.window.showTextDocument(vscode.Uri.file(r.file));
-    if (choice === 'Show Slab Growth') manager.show({ kind: 'series', path: r.file });
+    // not awaited: the command returns once the recording stopped, not when the toast goes
+    void vscode.window.showInformationMessage(`kleak: recorded ${r.core.snapshots} snapshots to ${rel}.`, 'Open File', 'Show Slab Growth').then(async (choice) => {
+      if (choice === 'Open File') await vscode.window.showTextDocument(vscode.Uri.file(r.file));
+      if (choice === 'Show Slab Growth') manager.show({ kind: 'series', path: r.file });
+    });
   };
 
   context.subscriptions.push(
@@ -66,38 +111,38 @@ export function registerSlabRecorder(context: vscode.ExtensionContext, manager: 
       }
       await stop();
     }),
-    vscode.commands.registerCommand(RECORD_COMMAND, async () => {
+    vscode.commands.registerCommand(RECORD_COMMAND, async (args?: unknown): Promise<RecordResult> => {
+      const none = (reason: string): RecordResult => ({ started: false, reason });
       if (rec) {
         const c = await vscode.window.showInformationMessage(`kleak is already recording to ${vscode.workspace.asRelativePath(rec.file)}.`, 'Stop Recording');
         if (c) await stop();
-        return;
+        return none('already recording');
       }
       if (process.platform !== 'linux') {
         void vscode.window.showErrorMessage('kleak: the slab recorder reads /proc/slabinfo and /proc/meminfo, which only Linux has. Open this workspace on the Linux machine (e.g. with Remote-SSH) to record there.');
-        return;
+        return none('not Linux');
       }
       const interval = intervalSeconds(vscode.workspace.getConfiguration('kleak').get('recorder.intervalSeconds'));
-      const file = await chooseFile();
-      if (!file) return;
+      const file = await chooseFile(givenFile(args), deps);
+      if (!file) return none('no file');
 
       let slabinfo = true;
-      const readable = await slabinfoReadable();
+      const readable = await slabinfoReadable(deps.read);
       if (!readable.ok) {
         const useScript = 'Use Recorder Script (sudo)';
         const meminfoOnly = 'Record /proc/meminfo Only';
-        const choice = await vscode.window.showWarningMessage(
+        const choice = await deps.ask(
           `kleak cannot read /proc/slabinfo (${readable.code}): the kernel lets only root read it, and kleak never elevates by itself. ` +
             'Record with a script you run through sudo in a terminal, or record /proc/meminfo alone (Slab, SReclaimable, SUnreclaim: no per-cache detail)?',
-          { modal: true },
           useScript,
           meminfoOnly,
         );
-        if (choice === useScript) return offerScript(file.path, interval);
-        if (choice !== meminfoOnly) return;
+        if (choice === useScript) return { started: false, reason: readable.code, script: await offerScript(file.path, interval, deps) };
+        if (choice !== meminfoOnly) return none(readable.code);
         slabinfo = false;
       }
 
-      const core = new SlabRecorderCore({ file: file.path, intervalMs: interval * 1000, slabinfo, mode: file.mode, vmallocinfoFile: vmallocinfoRecordingName(file.path) });
+      const core = new SlabRecorderCore({ file: file.path, intervalMs: interval * 1000, slabinfo, mode: file.mode, vmallocinfoFile: vmallocinfoRecordingName(file.path), read: deps.read });
       rec = { core, file: file.path, interval, slabinfo };
       core.onSnapshot = () => {
         showItem();
@@ -107,23 +152,41 @@ export function registerSlabRecorder(context: vscode.ExtensionContext, manager: 
       try {
         await core.start();
       } catch (e) {
-        await stop(e instanceof Error ? e.message : String(e));
-        return;
+        const why = e instanceof Error ? e.message : String(e);
+        await stop(why);
+        return none(why);
       }
-      if (!rec) return;
+      if (!rec) return none('stopped at once');
       await vscode.commands.executeCommand('setContext', RECORDING_CONTEXT, true);
       showItem();
       manager.setLive(file.path, true);
       manager.show({ kind: 'series', path: file.path });
+      return { started: true, file: file.path, slabinfo };
     }),
   );
+  return () => (rec ? { file: rec.file, snapshots: rec.core.snapshots, slabinfo: rec.slabinfo, statusText: item.text, statusVisible: itemVisible } : undefined);
 }
 
-/** The recording file: a name in the workspace (asks before overwriting; appending is offered). */
-async function chooseFile(): Promise<{ path: string; mode: 'w' | 'a' } | undefined> {
+/** The file named by the command's argument (a path or a file: uri), if any. */
+function givenFile(args: unknown): string | undefined {
+  const f = typeof args === 'object' && args !== null ? (args as RecordArgs).file : undefined;
+  if (typeof f !== 'string' || f === '') return undefined;
+  if (f.startsWith('file:')) return vscode.Uri.parse(f).fsPath;
+  return path.isAbsolute(f) ? f : undefined;
+}
+
+/** The recording file: the given one, or a name in the workspace (asks before overwriting; appending is offered). */
+async function chooseFile(given: string | undefined, deps: RecorderDeps): Promise<{ path: string; mode: 'w' | 'a' } | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   let target: string | undefined;
-  if (folder && folder.uri.scheme === 'file') {
+  if (given) {
+    const why = invalidScriptPath(given);
+    if (why) {
+      void vscode.window.showErrorMessage(`kleak: cannot record to that file: ${why}.`);
+      return undefined;
+    }
+    target = given;
+  } else if (folder && folder.uri.scheme === 'file') {
     const name = await vscode.window.showInputBox({
       title: 'kleak: Record Slab Snapshots',
       prompt: `File in ${folder.name} to record the snapshots into (a series kleak reads: "=== <epoch>" before each snapshot)`,
@@ -156,9 +219,8 @@ async function chooseFile(): Promise<{ path: string; mode: 'w' | 'a' } | undefin
     /* a new file */
   }
   if (exists) {
-    const choice = await vscode.window.showWarningMessage(
+    const choice = await deps.ask(
       `${vscode.workspace.asRelativePath(target)} already exists. Append the new snapshots to it, or overwrite it?`,
-      { modal: true },
       'Append',
       'Overwrite',
     );
@@ -169,29 +231,31 @@ async function chooseFile(): Promise<{ path: string; mode: 'w' | 'a' } | undefin
   return { path: target, mode };
 }
 
-/** Writes record-slab.sh beside the recording and types `sudo sh …` into a terminal (not run). */
-async function offerScript(recording: string, interval: number): Promise<void> {
+/** Writes record-slab.sh beside the recording and types `sudo sh …` into a terminal (not run).
+ * Resolves to the script's path, undefined when it was not written. */
+async function offerScript(recording: string, interval: number, deps: RecorderDeps): Promise<string | undefined> {
   const script = path.join(path.dirname(recording), 'record-slab.sh');
   if (fs.existsSync(script)) {
-    const c = await vscode.window.showWarningMessage(`${vscode.workspace.asRelativePath(script)} already exists. Overwrite it?`, { modal: true }, 'Overwrite');
-    if (c !== 'Overwrite') return;
+    const c = await deps.ask(`${vscode.workspace.asRelativePath(script)} already exists. Overwrite it?`, 'Overwrite');
+    if (c !== 'Overwrite') return undefined;
   }
   let text: string;
   try {
     text = recorderScript({ file: recording, interval });
   } catch (e) {
     void vscode.window.showErrorMessage(`kleak: ${e instanceof Error ? e.message : String(e)}`);
-    return;
+    return undefined;
   }
   // atomic: write aside, then rename over
   const tmp = `${script}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, text, { mode: 0o755 });
   fs.renameSync(tmp, script);
   await vscode.window.showTextDocument(vscode.Uri.file(script), { preview: false });
-  const terminal = vscode.window.createTerminal({ name: 'kleak slab recorder', cwd: path.dirname(script) });
+  const terminal = deps.createTerminal({ name: 'kleak slab recorder', cwd: path.dirname(script) });
   terminal.show();
-  terminal.sendText(`sudo sh ${shellQuote(script)}`, false);
+  terminal.sendText(`sudo sh ${shellQuote(script)}`, false); // typed, not run: no newline
   void vscode.window.showInformationMessage(
     `kleak wrote ${vscode.workspace.asRelativePath(script)} and typed "sudo sh …" in a terminal: press Enter there to start recording as root (Ctrl-C stops it), then run "kleak: Show Slab Growth" on ${vscode.workspace.asRelativePath(recording)}.`,
   );
+  return script;
 }

@@ -15,13 +15,18 @@ export interface RecorderOptions {
   mode: 'w' | 'a';
   /** Also record /proc/vmallocinfo dumps into this file (always appended: never overwritten unasked). */
   vmallocinfoFile?: string;
-  /** For tests: where to read from. */
-  read?: (path: string) => Promise<string>;
+  /** Where to read from (tests read fixtures, or deny /proc/slabinfo). */
+  read?: ProcReader;
   now?: () => number;
 }
 
+/** Reads a /proc file as text. */
+export type ProcReader = (path: string) => Promise<string>;
+
+export const readProcFile: ProcReader = (p) => fs.promises.readFile(p, 'utf8');
+
 /** Can this process read /proc/slabinfo? Resolves to the error code (EACCES, ENOENT) when not. */
-export async function slabinfoReadable(read: (p: string) => Promise<string> = (p) => fs.promises.readFile(p, 'utf8')): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+export async function slabinfoReadable(read: ProcReader = readProcFile): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
   try {
     await read(SLABINFO);
     return { ok: true };
@@ -60,7 +65,7 @@ export class SlabRecorderCore {
     if (this.busy || this.stopped || this.fd === undefined) return;
     this.busy = true;
     try {
-      const read = this.o.read ?? ((p: string) => fs.promises.readFile(p, 'utf8'));
+      const read = this.o.read ?? readProcFile;
       const time = (this.o.now ?? Date.now)() / 1000;
       const [slabinfo, meminfo, vmallocinfo] = await Promise.all([
         this.o.slabinfo ? read(SLABINFO) : Promise.resolve(undefined),

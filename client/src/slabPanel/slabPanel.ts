@@ -32,6 +32,18 @@ export type FleetLoader = (origin: Extract<SlabPanelOrigin, { kind: 'fleet' }>) 
 
 const originKey = (o: SlabPanelOrigin) => JSON.stringify(o);
 
+/** A panel's last message, summed up: snapshots and caches of its series, how many loads it
+ * took and how long the last one lasted (a live recording reloads the whole file each time). */
+export interface PanelShown {
+  type: HostToWebview['type'];
+  snapshots: number;
+  caches: string[];
+  meminfoKeys: string[];
+  live: boolean;
+  loads: number;
+  lastLoadMs: number;
+}
+
 export class SlabPanelManager implements vscode.Disposable {
   private readonly panels = new Map<string, SlabPanel>();
   private readonly live = new Set<string>();
@@ -75,13 +87,19 @@ export class SlabPanelManager implements vscode.Disposable {
 
   /** A recording (or another writer) changed a file on disk: refresh the panels showing it. */
   fileChanged(fsPath: string): void {
-    for (const p of this.panels.values()) if (p.follows(fsPath)) p.scheduleLoad(100);
+    for (const p of this.panels.values()) if (p.follows(fsPath)) p.reloadSoon();
   }
 
   setLive(fsPath: string, live: boolean): void {
     if (live) this.live.add(path.resolve(fsPath));
     else this.live.delete(path.resolve(fsPath));
     this.fileChanged(fsPath);
+  }
+
+  /** What the panel of a file on disk shows now (for the extension-host test), undefined without one. */
+  shown(fsPath: string): PanelShown | undefined {
+    const p = this.panels.get(originKey({ kind: 'series', path: fsPath }));
+    return p?.shown();
   }
 
   isLive(fsPath: string | undefined): boolean {
@@ -113,6 +131,8 @@ export class SlabPanel {
   private last: HostToWebview | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticket = 0;
+  private loads = 0;
+  private lastLoadMs = 0;
   private readonly docUri: vscode.Uri | undefined;
   private readonly fsPath: string | undefined;
 
@@ -154,7 +174,7 @@ export class SlabPanel {
           ? new vscode.RelativePattern(vscode.Uri.file(origin.path), '**/*')
           : new vscode.RelativePattern(vscode.Uri.file(path.dirname(origin.path)), path.basename(origin.path));
         const w = vscode.workspace.createFileSystemWatcher(pattern);
-        this.disposables.push(w, w.onDidChange(() => this.scheduleLoad(500)), w.onDidCreate(() => this.scheduleLoad(500)), w.onDidDelete(() => this.scheduleLoad(500)));
+        this.disposables.push(w, w.onDidChange(() => this.reloadSoon()), w.onDidCreate(() => this.reloadSoon()), w.onDidDelete(() => this.reloadSoon()));
       }
     }
   }
@@ -167,9 +187,36 @@ export class SlabPanel {
     return a === b || b.startsWith(a + path.sep);
   }
 
+  shown(): PanelShown | undefined {
+    const m = this.last;
+    if (!m) return undefined;
+    const series = m.type === 'series' ? m.series : undefined;
+    return {
+      type: m.type,
+      snapshots: series?.times.length ?? 0,
+      caches: series?.caches.map((c) => c.name) ?? [],
+      meminfoKeys: Object.keys(series?.meminfo ?? {}),
+      live: m.type === 'series' && m.live,
+      loads: this.loads,
+      lastLoadMs: this.lastLoadMs,
+    };
+  }
+
+  /** Reload after typing stops (each call restarts the wait). */
   scheduleLoad(ms: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.load(), ms);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.load();
+    }, ms);
+  }
+
+  /** Reload a file that changed on disk (a live recording: once per snapshot), at most one pending
+   * at a time and waiting twice as long as the last load took: a reload reads the whole file again
+   * (about 1.5 s for an hour of 5 s snapshots, 720 of them), so this keeps it under a third of a core. */
+  reloadSoon(): void {
+    if (this.timer) return;
+    this.scheduleLoad(Math.max(100, 2 * this.lastLoadMs));
   }
 
   private post(m: HostToWebview): void {
@@ -194,8 +241,11 @@ export class SlabPanel {
         if (ticket === this.ticket) this.showFleet(fleet);
         return;
       }
+      const t0 = Date.now();
       const series = await this.requestSeries();
       if (ticket !== this.ticket) return;
+      this.loads++;
+      this.lastLoadMs = Date.now() - t0;
       if (!series) {
         this.post({
           type: 'status',
