@@ -1,9 +1,12 @@
 // client/src/slabPanel/prometheus.ts, its pure parts: settings validation, query_range response
 // parsing, alignment on the grid, cache verdicts, instance ranking and the messages of each
 // failure. The HTTP client is exercised against a real Prometheus in prometheusLive.test.ts;
-// here a stub stands in only to produce each HTTP failure.
+// here a stub stands in to produce each HTTP failure, and a local HTTP server serving a real
+// series to produce the answers of node_exporters without the slabinfo collector.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import {
   FetchLike,
   PrometheusError,
@@ -19,6 +22,7 @@ import {
   stepFor,
 } from '../../../../client/src/slabPanel/prometheus';
 import { slabSeriesDto } from '../../../helpers/slabSeries';
+import { fixtureText } from '../../../helpers/fixtures';
 
 /** A query_range answer in the shape Prometheus 2.x documents (values are strings). */
 function matrix(result: { metric: Record<string, string>; values: [number, string][] }[], extra: Record<string, unknown> = {}) {
@@ -159,5 +163,72 @@ describe('prometheus: failures say what to do', () => {
     await fails(at({ body: JSON.stringify(matrix([])) }), 'no-data', /No node_memory_SUnreclaim_bytes series.*node_exporter/);
     await assert.rejects(queryFleet({ ...q, selector: 'job=node' }, at({})), (e: unknown) => e instanceof PrometheusError && e.kind === 'config');
     await assert.rejects(queryFleet({ ...q, end: 1000 }, at({})), (e: unknown) => e instanceof PrometheusError && e.kind === 'config');
+  });
+});
+
+// A Prometheus stand-in on 127.0.0.1 (real HTTP, the client's real fetch) serving a real series:
+// test/fixtures/slabinfo/slabinfo_21_… (4 snapshots a second apart of SUnreclaim and the rows of
+// sock_inode_cache, dentry and kmalloc-64), as node_exporter's meminfo collector would export it
+// from instances "a:9100" and "b:9100"; node_slabinfo_* only for the instances given.
+describe('prometheus: node_exporter without --collector.slabinfo', () => {
+  const text = fixtureText('slabinfo', 'slabinfo_21_x86_64_project_machine_recorder_mix_grep_series.txt');
+  const snaps = text.trim().split(/\n\n/).map((block) => block.split('\n'));
+  const sunreclaim = snaps.map((s) => Number(/^SUnreclaim:\s+(\d+) kB$/.exec(s.find((l) => l.startsWith('SUnreclaim:'))!)![1]) * 1024);
+  const row = (s: string[], cache: string) => s.find((l) => l.startsWith(`${cache} `))!.split(/\s+/);
+
+  async function fakePrometheus(slabinfoOn: string[], fn: (url: string) => Promise<void>) {
+    const server = http.createServer((req, res) => {
+      const u = new URL(req.url ?? '', 'http://x');
+      const query = u.searchParams.get('query') ?? '';
+      const start = Number(u.searchParams.get('start'));
+      const at = (i: number) => start + i; // step 1: grid point i is snapshot i
+      const result: { metric: Record<string, string>; values: [number, string][] }[] = [];
+      if (u.pathname === '/api/v1/query_range' && query.startsWith('node_memory_SUnreclaim_bytes')) {
+        for (const instance of ['a:9100', 'b:9100']) result.push({ metric: { instance, job: 'node' }, values: sunreclaim.map((v, i) => [at(i), String(v)]) });
+      }
+      const inst = /instance="([^"]+)"/.exec(query)?.[1];
+      const field = { node_slabinfo_objects: 2, node_slabinfo_active_objects: 1, node_slabinfo_object_size_bytes: 3 }[query.split('{')[0]];
+      if (field && inst && slabinfoOn.includes(inst)) {
+        for (const slab of ['sock_inode_cache', 'dentry', 'kmalloc-64']) result.push({ metric: { instance: inst, job: 'node', slab }, values: snaps.map((s, i) => [at(i), row(s, slab)[field]]) });
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(matrix(result)));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  }
+
+  it('the fixture holds 4 snapshots', () => {
+    assert.deepEqual(sunreclaim, [36588, 36384, 36448, 36504].map((k) => k * 1024));
+  });
+
+  it('says to start node_exporter with --collector.slabinfo when no instance exports node_slabinfo_*', async () => {
+    await fakePrometheus([], async (url) => {
+      const fleet = await queryFleet({ url, start: 1000, end: 1003, step: 1 });
+      assert.equal(fleet.slabinfo, false);
+      assert.deepEqual(fleet.instances.map((i) => [i.instance, i.meminfo.SUnreclaim, i.caches.length]), [
+        ['a:9100', sunreclaim, 0],
+        ['b:9100', sunreclaim, 0],
+      ]);
+      assert.deepEqual(fleet.warnings, [
+        "No node_slabinfo_* series: node_exporter's slabinfo collector is off (it is by default). Start node_exporter with --collector.slabinfo, as root (it reads /proc/slabinfo), to see per-cache growth.",
+      ]);
+    });
+  });
+
+  it('names how many instances lack the collector when some have it', async () => {
+    await fakePrometheus(['b:9100'], async (url) => {
+      const fleet = await queryFleet({ url, start: 1000, end: 1003, step: 1 });
+      assert.equal(fleet.slabinfo, true);
+      assert.deepEqual(fleet.warnings, ['1 of the 2 fastest-growing instances export no node_slabinfo_* series (--collector.slabinfo is off there).']);
+      const b = fleet.instances.find((i) => i.instance === 'b:9100')!;
+      assert.deepEqual(b.caches.map((c) => c.name).sort(), ['dentry', 'kmalloc-64', 'sock_inode_cache']);
+      assert.deepEqual(b.caches.find((c) => c.name === 'dentry')!.totalObjects, [19236, 19131, 19152, 19236]);
+      assert.deepEqual(fleet.instances.find((i) => i.instance === 'a:9100')!.caches, []);
+    });
   });
 });

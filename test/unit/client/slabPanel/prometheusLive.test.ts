@@ -1,6 +1,7 @@
 // The fleet view against a real Prometheus (Debian's prometheus and prometheus-node-exporter,
 // installed by scripts/provision-prometheus.mjs when missing): two node_exporters (meminfo and
-// slabinfo collectors) and a Prometheus scraping them every second, all on 127.0.0.1 ports that
+// slabinfo collectors), a third with meminfo only (job node-no-slabinfo) and a Prometheus
+// scraping them every second, all on 127.0.0.1 ports that
 // were free, with temporary storage. While they scrape, this test holds ~1,500 Unix socket pairs
 // open at a steady pace — a real socket "leak" — then queries through the extension's own client
 // code (queryFleet) and checks the series that come back against this machine's /proc.
@@ -103,7 +104,10 @@ process.once('exit', () => {
 
 let promUrl = '';
 let exporterUrl = '';
+/** The two node_exporters of job "node", with the slabinfo collector. */
 const exporterPorts: number[] = [];
+/** The node_exporter of job "node-no-slabinfo". */
+let noSlabinfoPort = 0;
 let window: { start: number; end: number } = { start: 0, end: 0 };
 let held = 0;
 const sockets: net.Socket[] = [];
@@ -113,8 +117,9 @@ describe('fleet view against a real Prometheus and node_exporter', { timeout: 24
   before(async () => {
     // install when missing (root); otherwise this fails with the command to run
     execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'provision-prometheus.mjs')], { stdio: 'pipe', timeout: 15 * 60_000 });
-    const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
+    const [p1, p2, p3, p4] = [await freePort(), await freePort(), await freePort(), await freePort()];
     exporterPorts.push(p1, p2);
+    noSlabinfoPort = p4;
     exporterUrl = `http://${HOST}:${p1}`;
     promUrl = `http://${HOST}:${p3}`;
     for (const p of [p1, p2]) {
@@ -125,6 +130,8 @@ describe('fleet view against a real Prometheus and node_exporter', { timeout: 24
         '--collector.slabinfo',
       ]);
     }
+    // and one without the slabinfo collector (its default), in a job of its own
+    start(`node_exporter :${p4} (no slabinfo)`, which('prometheus-node-exporter'), [`--web.listen-address=${HOST}:${p4}`, '--collector.disable-defaults', '--collector.meminfo']);
     const config = path.join(tmp, 'prometheus.yml');
     fs.writeFileSync(
       config,
@@ -137,6 +144,9 @@ describe('fleet view against a real Prometheus and node_exporter', { timeout: 24
         '  - job_name: node',
         '    static_configs:',
         `      - targets: ['${HOST}:${p1}', '${HOST}:${p2}']`,
+        '  - job_name: node-no-slabinfo',
+        '    static_configs:',
+        `      - targets: ['${HOST}:${p4}']`,
         '',
       ].join('\n'),
     );
@@ -148,9 +158,9 @@ describe('fleet view against a real Prometheus and node_exporter', { timeout: 24
       '--log.level=warn',
     ]);
     await until('Prometheus to be ready', 30_000, async () => ((await fetch(`${promUrl}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined));
-    await until('both exporters to be scraped', 20_000, async () => {
-      const r = (await getJson(`${promUrl}/api/v1/query?query=${encodeURIComponent('sum(up{job="node"})')}`)) as { data?: { result?: { value: [number, string] }[] } };
-      return Number(r.data?.result?.[0]?.value[1] ?? 0) === 2 ? true : undefined;
+    await until('the three exporters to be scraped', 20_000, async () => {
+      const r = (await getJson(`${promUrl}/api/v1/query?query=${encodeURIComponent('sum(up)')}`)) as { data?: { result?: { value: [number, string] }[] } };
+      return Number(r.data?.result?.[0]?.value[1] ?? 0) === 3 ? true : undefined;
     });
 
     // a steady socket "leak" while Prometheus scrapes: Unix stream connections kept open
@@ -182,7 +192,7 @@ describe('fleet view against a real Prometheus and node_exporter', { timeout: 24
 
   it('ranks both instances and returns their real slab meminfo series', async () => {
     assert.ok(window.end - window.start >= 55, 'scraped for a minute');
-    const fleet: FleetDto = await queryFleet({ url: promUrl, start: window.start, end: window.end, step: 1 });
+    const fleet: FleetDto = await queryFleet({ url: promUrl, start: window.start, end: window.end, step: 1, selector: 'job="node"' });
     assert.equal(isFleetDto(fleet), true);
     assert.equal(fleet.url, promUrl);
     assert.equal(fleet.step, 1);
@@ -215,7 +225,7 @@ describe('fleet view against a real Prometheus and node_exporter', { timeout: 24
   });
 
   it(`returns the caches of node_slabinfo_* ${rootCanReadSlabinfo ? 'with the held sockets growing' : '(collector unreadable without root: says so)'}`, async () => {
-    const fleet = await queryFleet({ url: promUrl, start: window.start, end: window.end, step: 1 });
+    const fleet = await queryFleet({ url: promUrl, start: window.start, end: window.end, step: 1, selector: 'job="node"' });
     if (!rootCanReadSlabinfo) {
       assert.equal(fleet.slabinfo, false);
       assert.ok(fleet.warnings.some((w) => /--collector\.slabinfo/.test(w)), fleet.warnings.join('\n'));
@@ -238,6 +248,17 @@ describe('fleet view against a real Prometheus and node_exporter', { timeout: 24
       const now = Number(proc.split(/\s+/)[2]);
       assert.ok(Math.abs(last - now) < 0.5 * now + 100, `objects: Prometheus ${last}, /proc/slabinfo ${now}`);
     }
+  });
+
+  it('says which instances export no node_slabinfo_* (the exporter without --collector.slabinfo)', async () => {
+    const fleet = await queryFleet({ url: promUrl, start: window.start, end: window.end, step: 1 });
+    const all = [...exporterPorts, noSlabinfoPort].map((p) => `${HOST}:${p}`).sort();
+    assert.deepEqual(fleet.instances.map((i) => i.instance).sort(), all);
+    assert.deepEqual(fleet.instances.find((i) => i.instance === `${HOST}:${noSlabinfoPort}`)!.caches, []);
+    const expected = rootCanReadSlabinfo
+      ? '1 of the 3 fastest-growing instances export no node_slabinfo_* series (--collector.slabinfo is off there).'
+      : "No node_slabinfo_* series: node_exporter's slabinfo collector is off (it is by default). Start node_exporter with --collector.slabinfo, as root (it reads /proc/slabinfo), to see per-cache growth.";
+    assert.deepEqual(fleet.warnings, [expected]);
   });
 
   it('says what to do when the URL, the server or the selector is wrong', async () => {
