@@ -99,6 +99,8 @@ describe('kleak analyze on every slab/meminfo sample', () => {
     slabinfo_05: ['slabinfo', 3],
     slabinfo_11: ['slabinfo', 1],
     slabinfo_21: ['slabinfo', 4],
+    slabinfo_22: ['slabinfo', 1],
+    slabinfo_23: ['slabinfo', 1],
     slabinfo_01: ['slabtop', 1],
     slabinfo_07: ['slabtop', 2],
     slabinfo_09: ['slabtop', 1],

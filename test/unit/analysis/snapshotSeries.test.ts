@@ -10,7 +10,8 @@ import {
   promptLength,
   timeFromFileName,
 } from '../../../server/src/analysis/snapshotSeries';
-import { fixtureLines } from '../../helpers/fixtures';
+import { execFileSync } from 'node:child_process';
+import { fixtureLines, fixturePath } from '../../helpers/fixtures';
 import { generatedLines, snapshotFixtures } from '../../helpers/slabFixtures';
 
 const T0 = Date.UTC(2026, 10, 22, 1, 54, 28) / 1000;
@@ -75,6 +76,8 @@ describe('snapshot series on every real capture', () => {
     'slabinfo_05_x86_64_d': { snapshots: 3, kinds: ['slabinfo'] },
     'slabinfo_11_arm64_rp': { snapshots: 1, kinds: ['slabinfo'] },
     'slabinfo_21_x86_64_p': { snapshots: 4, kinds: ['slabinfo', 'meminfo'] },
+    'slabinfo_22_i386_2.6': { snapshots: 1, kinds: ['slabinfo'] },
+    'slabinfo_23_i686_smp': { snapshots: 1, kinds: ['slabinfo'] },
     'slabinfo_01_slabtop_': { snapshots: 1, kinds: ['slabtop'] },
     'slabinfo_07_slabtop_': { snapshots: 2, kinds: ['slabtop'] },
     'slabinfo_09_slabtop_': { snapshots: 1, kinds: ['slabtop'] },
@@ -147,6 +150,54 @@ describe('snapshot series on every real capture', () => {
     assert.deepEqual(mb.snapshots.map((x) => x.rows.buddyinfo), [3, 3, 3]);
     assert.deepEqual(mb.buddyinfo.map((b) => b.key), ['Node 0, zone DMA', 'Node 0, zone DMA32', 'Node 0, zone Normal']);
     assert.equal(mb.time.unit, 'seconds');
+  });
+});
+
+// Other shapes of real rows (see test/fixtures/SOURCES.md): slabinfo_21's four grep snapshots
+// with their `date` lines dropped (blank lines alone between them) or turned into the epoch
+// seconds they name, and `sort -rnk2 /proc/slabinfo | head` run on slabinfo_03's full dump.
+describe('series layouts made of real rows', () => {
+  const mixLines = () => fixtureLines('slabinfo', 'slabinfo_21_x86_64_project_machine_recorder_mix_grep_series.txt');
+  const isDate = (l: string) => /^Sun Nov 22 03:24:\d\d UTC 2026$/.test(l);
+
+  it('slabinfo_21 without its date lines: blank lines alone separate the 4 snapshots', () => {
+    const lines = mixLines().filter((l) => !isDate(l));
+    const s = parseSnapshotSeries(lines);
+    assert.deepEqual(s.snapshots.map((x) => [x.rows.slabinfo, x.rows.meminfo]), [[3, 3], [3, 3], [3, 3], [3, 3]]);
+    assert.equal(s.time.unit, 'snapshot');
+    assert.deepEqual(s.caches.find((c) => c.name === 'dentry')!.total, [19236, 19131, 19152, 19236]);
+    // the slabinfo rows alone (no meminfo), still a blank line between the greps
+    const rowsOnly = parseSnapshotSeries(lines.filter((l) => !/^(Slab|SReclaimable|SUnreclaim):/.test(l)));
+    assert.deepEqual(rowsOnly.snapshots.map((x) => x.rows.slabinfo), [3, 3, 3, 3]);
+    assert.deepEqual(rowsOnly.caches.find((c) => c.name === 'kmalloc-64')!.active, [2131, 2095, 2091, 2091]);
+  });
+
+  it('slabinfo_21 with bare epoch seconds for separators: 4 snapshots a second apart', () => {
+    const lines = mixLines().map((l) => (isDate(l) ? String(Date.parse(l.replace(' UTC', ' GMT')) / 1000) : l));
+    assert.equal(lines[0], '1795317888'); // Sun Nov 22 03:24:48 UTC 2026
+    const s = parseSnapshotSeries(lines);
+    assert.deepEqual(s.snapshots.map((x) => x.rows.slabinfo), [3, 3, 3, 3]);
+    assert.deepEqual(s.snapshots.map((x) => x.labelRange?.start.line), [0, 8, 16, 24]);
+    assert.equal(s.time.unit, 'seconds');
+    assert.equal(s.time.start, 1795317888);
+    assert.deepEqual(s.time.xs, [0, 1, 2, 3]);
+    assert.deepEqual(s.problems, []);
+  });
+
+  it('`sort -rnk2 /proc/slabinfo | head` of slabinfo_03: one snapshot of the 10 caches with the most active objects', () => {
+    const out = execFileSync('sort', ['-rnk2', fixturePath('slabinfo', 'slabinfo_03_x86_64_5.x_ubuntu_vm_full_jc_fixture.txt')], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    const lines = out.split('\n').slice(0, 10);
+    const s = parseSnapshotSeries(lines);
+    assert.equal(s.snapshots.length, 1);
+    assert.deepEqual(s.kinds, ['slabinfo']);
+    assert.deepEqual(
+      s.caches.map((c) => [c.name, c.active[0]]),
+      [
+        ['dentry', 205198], ['inode_cache', 137462], ['kernfs_node_cache', 115254], ['buffer_head', 87912], ['proc_inode_cache', 51317],
+        ['kmalloc-8', 49152], ['kmalloc-32', 43520], ['kmalloc-512', 38846], ['kmalloc-64', 21435], ['anon_vma_chain', 19989],
+      ],
+    );
+    assert.deepEqual(s.problems.filter((p) => p.severity !== 'information').map((p) => p.code), []);
   });
 });
 

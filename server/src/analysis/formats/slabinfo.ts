@@ -4,6 +4,7 @@
 //                               : tunables limit batchcount sharedfactor : slabdata active_slabs num_slabs sharedavail
 //                               (2.1 "(statistics)" adds ": globalstat …" and ": cpustat …")
 //   1.1 (2.4 kernels):          name active num objsize active_slabs num_slabs pagesperslab [: limit batchcount]
+//                               (2.4 names may hold spaces: "file lock cache", "dnotify cache")
 // Line by line and stateless apart from the version: the series parser (snapshotSeries.ts) puts
 // the lines into snapshots. Partial dumps (`grep`, `sort | head`) are just rows without a header.
 import { Column, Span, columns, span, uint } from '../columns';
@@ -61,7 +62,8 @@ export function parseSlabinfoLine(line: string, major?: number): SlabinfoLine | 
   }
   if (COLUMN_HEADER.test(line)) return { kind: 'columns', spans: [{ character: 0, length: line.trimEnd().length, kind: 'prefix' }] };
 
-  const cols = columns(line, 48);
+  let cols = columns(line, 48);
+  if (major !== undefined && major < 2 && uint(cols[1]) === undefined) cols = withSpacedName(cols, line) ?? cols;
   if (cols.length < 3 || !cacheName(cols[0]) || uint(cols[1]) === undefined) return undefined;
   const name = cols[0];
   const nums: number[] = [];
@@ -76,7 +78,7 @@ export function parseSlabinfoLine(line: string, major?: number): SlabinfoLine | 
   const v1 = major !== undefined ? major < 2 : !hasTunables && slabdata < 0 && nums.length === 6 && onlyV1Tail(cols);
 
   if (v1) {
-    if (nums.length < 6) return cut(cols, spans, line);
+    if (nums.length < 6) return rowLike(cols) ? cut(cols, spans, line) : undefined;
     const [activeObjs, numObjs, objSize, activeSlabs, numSlabs, pagesPerSlab] = nums;
     numberSpans(cols, 1, 7, spans, 3);
     for (let i = 7; i < cols.length; i++) if (uint(cols[i]) !== undefined) spans.push(span(cols[i], 'number'));
@@ -127,6 +129,19 @@ export function parseSlabinfoLine(line: string, major?: number): SlabinfoLine | 
     },
     spans,
   };
+}
+
+/**
+ * A 1.1 row whose name holds spaces (2.4 kernels named caches "file lock cache"): the columns with
+ * the name's two or three words as one column. Only for a whole row after a 1.x header, so no
+ * other line (prose, a prompt) is taken for a cache.
+ */
+function withSpacedName(cols: Column[], line: string): Column[] | undefined {
+  const k = cols.findIndex((c) => uint(c) !== undefined);
+  if (k < 2 || k > 3 || !cols.slice(0, k).every(cacheName) || /[:$#]/.test(line.slice(cols[0].start, cols[k - 1].end))) return undefined;
+  const merged = [{ text: line.slice(cols[0].start, cols[k - 1].end), start: cols[0].start, end: cols[k - 1].end }, ...cols.slice(k)];
+  if (merged.length < 7 || merged.slice(1, 7).some((c) => uint(c) === undefined) || !onlyV1Tail(merged)) return undefined;
+  return merged;
 }
 
 /** After the six numbers of a 1.1 row only `: limit batchcount` may follow. */
