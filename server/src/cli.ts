@@ -1,7 +1,7 @@
 // kleak's headless CLI: `kleak analyze FILE… [--json] [--top N] [--format ID] [--since S] [--until S] [--jobs N]`.
 import { analyzeCaptureFile } from './analysis/captureFile';
 import { FORMATS } from './analysis/formats/registry';
-import { JsonFileReport, humanReport, jsonReport } from './cliReport';
+import { JsonFileReport, humanReport, jsonReport, suspectTotals } from './cliReport';
 import { readerThreads } from './readerThreads';
 
 const USAGE = `Usage: kleak analyze FILE... [--json] [--top N] [--format ID] [--since S] [--until S] [--jobs N]
@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     const report = jsonReport(file, r.view, args.top);
     if (r.parts !== undefined) report.parts = r.parts;
     reports.push(report);
-    if (!args.json) process.stdout.write(humanReport(report) + '\n');
+    if (!args.json) process.stdout.write(humanReport(report, suspectTotals(r.view)) + '\n');
   }
   if (args.json) process.stdout.write(JSON.stringify(reports, null, 2) + '\n');
   return failed ? 2 : 0;

@@ -2,6 +2,20 @@
 import { CaptureView, isInputProblem } from './analysis/views/captureView';
 import { ProblemDto, SuspectDto } from './protocol';
 import { formatBytes, plural } from './analysis/units';
+import { signed } from './analysis/slabGrowth';
+
+/** Formats whose suspects are growth over a snapshot series: bytes are signed (a cache may shrink). */
+const GROWTH_FORMATS = new Set(['slabinfo', 'slabtop', 'meminfo', 'buddyinfo']);
+
+/** Every suspect of a file, before --top keeps the first N. */
+export interface SuspectTotals {
+  count: number;
+  bytes: number;
+}
+
+export function suspectTotals(view: CaptureView): SuspectTotals {
+  return { count: view.suspects.length, bytes: view.suspects.reduce((n, s) => n + s.bytes, 0) };
+}
 
 /** Lines in the CLI's JSON are 1-based, as editors and grep show them. */
 export type JsonProblem = ProblemDto;
@@ -42,10 +56,10 @@ export function jsonReport(file: string, view: CaptureView, top?: number): JsonF
   };
 }
 
-export function humanReport(r: JsonFileReport): string {
+/** The human summary; `all`: every suspect's totals when --top showed fewer. */
+export function humanReport(r: JsonFileReport, all?: SuspectTotals): string {
   const out: string[] = [];
-  const bytes = r.suspects.reduce((s, x) => s + x.bytes, 0);
-  out.push(`${r.file}: ${r.format}, ${plural(r.records, 'record')}, ${formatBytes(bytes)} in ${plural(r.suspects.length, 'suspect')}`);
+  out.push(`${r.file}: ${r.format}, ${plural(r.records, 'record')}, ${suspectsHeadline(r, all)}`);
   for (const s of r.suspects) {
     out.push(`  #${s.rank} ${s.verdict.padEnd(13)} ${plural(s.count, 'object').padEnd(11)} ${formatBytes(s.bytes).padStart(10)}  ${s.site}  (line ${s.line})`);
     if (s.stack.length > 1) out.push(`     ${s.stack.slice(0, 6).join(' ← ')}${s.stack.length > 6 ? ' ← …' : ''}`);
@@ -60,4 +74,23 @@ export function humanReport(r: JsonFileReport): string {
     }
   }
   return out.join('\n');
+}
+
+/**
+ * "576 B in 3 suspects", or with --top "… in the top 3 of 12 suspects (… in all)". For a snapshot
+ * series the bytes are growth, summed with their signs: "growth of the top 3: +…, net over all 235: +…".
+ */
+function suspectsHeadline(r: JsonFileReport, all?: SuspectTotals): string {
+  const shown = r.suspects.reduce((n, x) => n + x.bytes, 0);
+  const total = all ?? { count: r.suspects.length, bytes: shown };
+  const cut = r.suspects.length < total.count;
+  if (r.format !== null && GROWTH_FORMATS.has(r.format)) {
+    if (total.count === 0) return '0 suspects';
+    return cut
+      ? `${plural(total.count, 'suspect')}; growth of the top ${r.suspects.length}: ${signed(shown)}, net over all ${total.count}: ${signed(total.bytes)}`
+      : `${plural(total.count, 'suspect')}; net growth over all: ${signed(total.bytes)}`;
+  }
+  return cut
+    ? `${formatBytes(shown)} in the top ${r.suspects.length} of ${total.count} suspects (${formatBytes(total.bytes)} in all)`
+    : `${formatBytes(shown)} in ${plural(total.count, 'suspect')}`;
 }

@@ -82,6 +82,14 @@ describe('kleak analyze (human)', () => {
     assert.match(r.stdout, /kmemleak, 4 records, 22\.2 KiB in 1 suspect/);
     assert.match(r.stdout, /#1 likely-leak\s+4 objects\s+22\.2 KiB\s+0xffffffffc08ea070/);
   });
+
+  it('with --top, the headline says how much the shown suspects hold of the total', () => {
+    // three objects of size 128 with three different backtraces: three suspects of 128 B
+    const r = kleak('analyze', '--top', '1', fixturePath('kmemleak', 'kmemleak_07_mips_openwrt_kmodloader.txt'));
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /: kmemleak, 3 records, 128 B in the top 1 of 3 suspects \(384 B in all\)\n/);
+    assert.doesNotMatch(r.stdout, /#2 /);
+  });
 });
 
 describe('kleak analyze on bad input', () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fixturePath } from '../helpers/fixtures';
 import { SLAB_SERIES_DIR, generatedLines, generatedPath, snapshotFixtures } from '../helpers/slabFixtures';
 import { kleak } from '../helpers/cli';
+import { analyzeCaptureFile } from '../../server/src/analysis/captureFile';
 
 
 function json(...args: string[]) {
@@ -90,6 +91,54 @@ describe('kleak analyze on the socketpair slab series', () => {
     assert.deepEqual(rep.problems.map((p: { line: number; severity: string }) => [p.line, p.severity]), [[last + 1, 'warning']]);
     assert.match(rep.problems[0].message, /last snapshot is cut short/);
     assert.equal(verdictOf(rep).signal_cache, 'likely-leak');
+  });
+});
+
+describe('kleak analyze: what the human summary of a series says', () => {
+  const mib = (ss: { bytes: number }[]) => ss.reduce((n, s) => n + s.bytes, 0) / 2 ** 20;
+
+  it('the SUnreclaim suspect projects when it reaches MemTotal, in the same words as its diagnostic', async () => {
+    const file = generatedPath('meminfo-series.txt');
+    const [rep] = json(file);
+    const su = rep.suspects.find((s: { site: string }) => s.site === 'SUnreclaim');
+    assert.equal(su.verdict, 'likely-leak');
+    // "MemTotal:       24684092 kB" (line 2 of the capture) is 23.5 GiB; SUnreclaim grows ~10 MiB a minute from 38712 kB
+    const m = / At this rate it reaches MemTotal \(23\.5 GiB\) in ([\d.]+) h\.$/.exec(su.reason);
+    assert.ok(m, su.reason);
+    assert.ok(Number(m[1]) > 35 && Number(m[1]) < 50, m[0]);
+    const r = await analyzeCaptureFile(file);
+    assert.ok(r.ok);
+    const diag = r.view.findings.find((f) => f.code === 'meminfo-growth' && f.message.startsWith('SUnreclaim:'));
+    assert.ok(diag?.message.endsWith(m[0]), diag?.message);
+    const human = kleak('analyze', file);
+    assert.ok(human.stdout.split('\n').includes(`     ${su.reason}`), human.stdout);
+  });
+
+  it('the headline: growth of the top N, and the net growth over every suspect whatever --top', () => {
+    const file = generatedPath('slabinfo-series.txt.gz');
+    const [all] = json(file);
+    assert.equal(all.suspects.length, 235);
+    assert.ok(all.suspects.some((s: { bytes: number }) => s.bytes < 0), 'some caches shrink: the total is net');
+    const headline = (...args: string[]) => {
+      const r = kleak('analyze', ...args, file);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.split('\n')[0].slice(file.length + 2);
+    };
+    const near = (text: string, want: number) => assert.ok(Math.abs(Number(text) - want) <= 0.05, `${text} MiB, expected ${want.toFixed(2)}`);
+    const top = (n: number) => {
+      const m = /^slabinfo, 58 records, 235 suspects; growth of the top (\d+): \+([\d.]+) MiB, net over all 235: \+([\d.]+) MiB$/.exec(headline('--top', String(n)));
+      assert.ok(m, headline('--top', String(n)));
+      assert.equal(Number(m[1]), n);
+      near(m[2], mib(all.suspects.slice(0, n)));
+      return { growth: m[2], net: m[3] };
+    };
+    const [t3, t10] = [top(3), top(10)];
+    assert.notEqual(t3.growth, t10.growth, 'the top N growth changes with N');
+    assert.equal(t3.net, t10.net, 'the net total does not');
+    near(t3.net, mib(all.suspects));
+    assert.equal(headline(), `slabinfo, 58 records, 235 suspects; net growth over all: +${t3.net} MiB`);
+    // a single snapshot has no suspects; other formats keep "bytes in N suspects"
+    assert.match(kleak('analyze', fixturePath('slabinfo', 'slabinfo_03_x86_64_5.x_ubuntu_vm_full_jc_fixture.txt')).stdout, /: slabinfo, 1 record, 0 suspects\n/);
   });
 });
 

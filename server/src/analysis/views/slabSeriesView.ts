@@ -127,7 +127,7 @@ function suspects(report: SlabGrowthReport): Suspect[] {
   return counterGrowth(report).map((c, i) => ({
     rank: i + 1,
     verdict: c.verdict,
-    reason: c.reason,
+    reason: c.reason + (c.key === 'SUnreclaim' ? exhaustionSentence(report) : ''),
     count: 0,
     bytes: c.growth,
     site: c.key,
@@ -200,6 +200,12 @@ function summaryFinding(report: SlabGrowthReport): Finding {
   return { range: range(0, 0, 0), severity: 'information', message: parts.join(' '), code: 'summary', related };
 }
 
+/** " At this rate it reaches MemTotal (…) in …." after SUnreclaim's reason (diagnostic and CLI suspect), or ''. */
+function exhaustionSentence(report: SlabGrowthReport): string {
+  const e = report.exhaustion;
+  return e ? ` At this rate it reaches MemTotal (${formatBytes(e.memTotal)}) in ${formatDuration(e.seconds)}.` : '';
+}
+
 function exhaustionText(report: SlabGrowthReport): string {
   const e = report.exhaustion;
   if (!e) return '';
@@ -249,10 +255,7 @@ function meminfoFindings(report: SlabGrowthReport): Finding[] {
       range: latest(c),
       severity: c.verdict === 'likely-leak' ? 'warning' : 'information',
       message:
-        `${c.key}: ${c.verdict === 'likely-leak' ? 'grows steadily' : 'reclaimable memory grows'} — ${c.reason}` +
-        (c.key === 'SUnreclaim' && report.exhaustion
-          ? ` At this rate it reaches MemTotal (${formatBytes(report.exhaustion.memTotal)}) in ${formatDuration(report.exhaustion.seconds)}.`
-          : ''),
+        `${c.key}: ${c.verdict === 'likely-leak' ? 'grows steadily' : 'reclaimable memory grows'} — ${c.reason}` + (c.key === 'SUnreclaim' ? exhaustionSentence(report) : ''),
       code: 'meminfo-growth',
       related: [],
     });
