@@ -90,8 +90,11 @@ export interface SlabCacheSeriesDto {
   r2: number;
   /** Bytes at the last snapshot minus bytes at the first. */
   growthBytes: number;
-  /** 0-based line of the cache's row in the latest snapshot (-1 when the source is not a document). */
+  /** 0-based line of the cache's row in the latest snapshot (-1 when unknown: the fleet view). */
   line: number;
+  /** Folder series: the file of the folder (a name in it) holding that row, i.e. the latest
+   * snapshot file with this cache; `line` is a line of that file. Absent for one file. */
+  file?: string;
 }
 
 export interface SlabSeriesDto {
@@ -185,8 +188,8 @@ export type HostToWebview =
 
 export type WebviewToHost =
   | { type: 'ready' }
-  /** Reveal a 0-based line of the panel's capture. */
-  | { type: 'reveal'; line: number }
+  /** Reveal a 0-based line of the panel's capture (of `file` in a folder series). */
+  | { type: 'reveal'; line: number; file?: string }
   | { type: 'exportCsv'; fileName: string; csv: string }
   /** `data:image/png;base64,…` of the charts. */
   | { type: 'exportPng'; fileName: string; dataUrl: string }
@@ -226,8 +229,13 @@ export function isSlabCacheSeriesDto(v: unknown, length: number): v is SlabCache
     isObj(v) && isStr(v.name) && isArrayOf(v.bytes, isNumOrNull, length) && isArrayOf(v.activeObjects, isNumOrNull, length) &&
     isArrayOf(v.totalObjects, isNumOrNull, length) && isNum(v.objectSize) && typeof v.reclaimable === 'boolean' &&
     SLAB_VERDICTS.includes(v.verdict as string) && isStr(v.reason, 4096) && isNum(v.rateBytesPerSecond) && isNum(v.r2) &&
-    isNum(v.growthBytes) && isInt(v.line)
+    isNum(v.growthBytes) && isInt(v.line) && (v.file === undefined || isFolderFileName(v.file))
   );
+}
+
+/** A file name inside a folder: no path separators, not `.` or `..`. */
+export function isFolderFileName(v: unknown): v is string {
+  return isStr(v, 255) && v !== '' && v !== '.' && v !== '..' && !/[\\/\u0000]/.test(v);
 }
 
 const isProblemDto = (v: unknown): v is ProblemDto => isObj(v) && isInt(v.line) && isStr(v.severity, 32) && isStr(v.message, 4096);
@@ -293,7 +301,7 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
     case 'refresh':
       return hasOnly(m, ['type']);
     case 'reveal':
-      return hasOnly(m, ['type', 'line']) && isInt(m.line, 0);
+      return hasOnly(m, ['type', 'line', 'file']) && isInt(m.line, 0) && (m.file === undefined || isFolderFileName(m.file));
     case 'exportCsv':
       return hasOnly(m, ['type', 'fileName', 'csv']) && isExportName(m.fileName, '.csv') && isStr(m.csv, WEBVIEW_LIMITS.csvChars);
     case 'exportPng':

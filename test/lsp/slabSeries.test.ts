@@ -13,7 +13,7 @@ import {
 import { LspClient, fixture, FIXTURES } from './lspClient';
 import { decodeSemanticTokens } from './captureText';
 import { isSlabSeriesDto, SHOW_SLAB_GROWTH_COMMAND, SlabSeriesDto } from '../../server/src/protocol';
-import { SLAB_SERIES_DIR, generatedPath, generatedText } from '../helpers/slabFixtures';
+import { SLAB_SERIES_DIR, generatedLines, generatedPath, generatedText } from '../helpers/slabFixtures';
 
 let client: LspClient;
 before(async () => {
@@ -91,7 +91,11 @@ describe('kleak/slabSeries from disk', () => {
     assert.equal(dto.times.length, 58);
     assert.ok(dto.meminfo.SUnreclaim.every((v) => v !== null));
     assert.ok(dto.secondsUntilExhaustion! > 0);
-    assert.equal(dto.caches.find((c) => c.name === 'sock_inode_cache')!.verdict, 'likely-leak');
+    const sock = dto.caches.find((c) => c.name === 'sock_inode_cache')!;
+    assert.equal(sock.verdict, 'likely-leak');
+    // its latest row: a line of the folder's slabinfo series (compressed: the panel shows it, without a link)
+    assert.equal(sock.file, 'slabinfo-series.txt.gz');
+    assert.ok(generatedLines('slabinfo-series.txt.gz')[sock.line].startsWith('sock_inode_cache '));
   });
 
   it('a file: uri that is not open (the meminfo series)', async () => {

@@ -74,6 +74,14 @@ describe('protocol: slab series DTO guard', () => {
     assert.equal(isSlabSeriesDto(hostile), true);
     assert.equal(isSlabSeriesDto(mutate(slabtop, (s) => (s.caches[0].name = 'x'.repeat(5000)))), false, 'names are bounded');
   });
+
+  it('a cache of a folder series names a file of the folder, never a path', () => {
+    assert.equal(isSlabSeriesDto(mutate(slabtop, (s) => (s.caches[0].file = 'snap-0001.slabinfo'))), true);
+    assert.equal(isSlabSeriesDto(mutate(slabtop, (s) => (s.caches[0].file = 'slabinfo-series.txt.gz'))), true);
+    for (const file of ['../x', '/etc/passwd', 'a/b', '..', '', 'x'.repeat(300)]) {
+      assert.equal(isSlabSeriesDto(mutate(slabtop, (s) => (s.caches[0].file = file))), false, file);
+    }
+  });
 });
 
 describe('protocol: host → webview messages', () => {
@@ -111,6 +119,7 @@ describe('protocol: webview → host messages', () => {
       { type: 'refresh' },
       { type: 'reveal', line: 0 },
       { type: 'reveal', line: 2352 },
+      { type: 'reveal', line: 13732, file: 'slabinfo-series.txt' },
       { type: 'exportCsv', fileName: 'slabtop-series.txt.slab-growth.csv', csv: 'a,b\r\n1,2\r\n' },
       { type: 'exportPng', fileName: 'slab.slab-growth.png', dataUrl: png },
     ]) {
@@ -127,6 +136,12 @@ describe('protocol: webview → host messages', () => {
       { type: 'reveal', line: 1.5 },
       { type: 'reveal', line: '3' },
       { type: 'reveal', line: 3, uri: 'file:///etc/passwd' },
+      { type: 'reveal', line: 3, file: '../../etc/passwd' },
+      { type: 'reveal', line: 3, file: '/etc/passwd' },
+      { type: 'reveal', line: 3, file: 'a\\b.txt' },
+      { type: 'reveal', line: 3, file: '..' },
+      { type: 'reveal', line: 3, file: '' },
+      { type: 'reveal', line: 3, file: 7 },
       { type: 'exportCsv', fileName: '../../.bashrc.csv', csv: '' },
       { type: 'exportCsv', fileName: 'a/b.csv', csv: '' },
       { type: 'exportCsv', fileName: 'a\\b.csv', csv: '' },

@@ -37,6 +37,7 @@ import {
   formatSigned,
   instanceRows,
   instanceSeries,
+  rowLink,
   isSortKey,
   meminfoStack,
   perSnapshot,
@@ -137,7 +138,15 @@ const cacheTable = new DataTable<CacheRow>({
   ariaLabel: 'Caches',
   rowKey: (r) => r.name,
   columns: [
-    { key: 'name', label: 'Cache', width: '20%', text: (r) => r.name, link: (r) => r.line >= 0, linkTitle: (r) => `Go to line ${r.line + 1} of the capture` },
+    {
+      key: 'name',
+      label: 'Cache',
+      width: '20%',
+      text: (r) => r.name,
+      link: (r) => rowLink(r).link,
+      linkTitle: (r) => rowLink(r).title ?? '',
+      title: (r) => (rowLink(r).link ? undefined : rowLink(r).title),
+    },
     { key: 'verdict', label: 'Verdict', width: '11%', text: (r) => r.verdict, title: (r) => r.reason, className: (r) => verdictClass(r.verdict) },
     { key: 'growth', label: 'Growth', width: '11%', numeric: true, text: (r) => formatSigned(r.growth) },
     { key: 'rate', label: 'Rate', width: '13%', numeric: true, text: (r) => formatRate(r.rate, perSnapshot(detail)) },
@@ -161,7 +170,7 @@ const cacheTable = new DataTable<CacheRow>({
     saveState();
     renderSelection();
   },
-  onLink: (r) => post({ type: 'reveal', line: r.line }),
+  onLink: (r) => post({ type: 'reveal', line: r.line, ...(r.file !== undefined ? { file: r.file } : {}) }),
 });
 tableBlock.appendChild(el('div', { class: 'table-box' }, el('div', { class: 'table-inner' }, cacheTable.element)));
 tableBlock.appendChild(reasonEl);

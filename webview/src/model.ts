@@ -164,6 +164,20 @@ export interface CacheRow {
   use: number | null;
   objectSize: number;
   line: number;
+  /** Folder series: the file of the folder that `line` is in. */
+  file?: string;
+}
+
+/**
+ * Does the cache name link to its row, and what its tooltip says. No link without a line (the
+ * fleet view), nor into a compressed file of a folder: the editor would show gzip bytes.
+ */
+export function rowLink(r: Pick<CacheRow, 'line' | 'file'>): { link: boolean; title?: string } {
+  if (r.line < 0) return { link: false };
+  if (r.file !== undefined && /\.gz$/i.test(r.file)) {
+    return { link: false, title: `Latest row: line ${r.line + 1} of ${r.file}, which is compressed (.gz): decompress it to open that line.` };
+  }
+  return { link: true, title: `Go to line ${r.line + 1} of ${r.file ?? 'the capture'}` };
 }
 
 const last = (a: (number | null)[]): number | null => {
@@ -190,6 +204,7 @@ export function cacheRows(series: SlabSeriesDto): CacheRow[] {
       use: active !== null && total !== null && total > 0 ? Math.round((100 * active) / total) : null,
       objectSize: c.objectSize,
       line: c.line,
+      ...(c.file !== undefined ? { file: c.file } : {}),
     };
   });
 }

@@ -301,7 +301,7 @@ export class SlabPanel {
         await this.load();
         return;
       case 'reveal':
-        await this.reveal(msg.line);
+        await this.reveal(msg.line, msg.file);
         return;
       case 'exportCsv':
         await this.save(msg.fileName, Buffer.from(msg.csv, 'utf8'), { CSV: ['csv'] });
@@ -312,8 +312,18 @@ export class SlabPanel {
     }
   }
 
-  private async reveal(line: number): Promise<void> {
-    const uri = this.docUri ?? (this.fsPath ? vscode.Uri.file(this.fsPath) : undefined);
+  private async reveal(line: number, file?: string): Promise<void> {
+    let uri = this.docUri ?? (this.fsPath ? vscode.Uri.file(this.fsPath) : undefined);
+    if (file !== undefined) {
+      // a folder series: only a file the series named, inside the folder, and not a compressed one
+      const named = this.last?.type === 'series' && this.last.series.caches.some((c) => c.file === file);
+      if (!named || !this.fsPath || this.docUri) return;
+      if (/\.gz$/i.test(file)) {
+        void vscode.window.showInformationMessage(`kleak: ${file} is compressed: decompress it to open line ${line + 1}.`);
+        return;
+      }
+      uri = vscode.Uri.file(path.join(this.fsPath, file));
+    }
     if (!uri) return;
     try {
       const doc = await vscode.workspace.openTextDocument(uri);

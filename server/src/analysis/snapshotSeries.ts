@@ -222,6 +222,9 @@ export interface CacheSeries {
   nameStart: number[];
   nameEnd: number[];
   end: number[];
+  /** Folder series: index into SnapshotSeries.sources of the file each entry's row is in (a
+   * merged snapshot may take its rows from several files, so the snapshot's own source is not it). */
+  source?: number[];
 }
 
 export interface FieldSeries {
@@ -866,7 +869,7 @@ export function mergeSeries(parts: SeriesPart[]): SnapshotSeries {
       const id = `${c.kind}\u0000${c.name}`;
       let out = caches.get(id);
       if (!out) {
-        out = { name: c.name, kind: c.kind, snap: [], active: [], total: [], objSize: [], objPerSlab: [], pagesPerSlab: [], numSlabs: [], cacheBytes: [], line: [], nameStart: [], nameEnd: [], end: [] };
+        out = { name: c.name, kind: c.kind, snap: [], active: [], total: [], objSize: [], objPerSlab: [], pagesPerSlab: [], numSlabs: [], cacheBytes: [], line: [], nameStart: [], nameEnd: [], end: [], source: [] };
         caches.set(id, out);
       }
       appendMapped(out, c, pi, mapping);
@@ -918,11 +921,13 @@ const asRecord = (x: Columnar) => x as unknown as Record<string, unknown>;
 function appendMapped<T extends Columnar>(to: T, from: T, pi: number, mapping: Map<string, number>): void {
   const src = asRecord(from);
   const dst = asRecord(to);
-  const keys = Object.keys(src).filter((k) => Array.isArray(src[k]));
+  const keys = Object.keys(src).filter((k) => Array.isArray(src[k]) && k !== 'source');
+  const source = Array.isArray(dst.source) ? (dst.source as number[]) : undefined; // the file of each entry
   for (let i = 0; i < from.snap.length; i++) {
     const m = mapping.get(`${pi}:${from.snap[i]}`);
     if (m === undefined) continue; // a truncated or skipped snapshot
     for (const k of keys) (dst[k] as unknown[]).push(k === 'snap' ? m : (src[k] as unknown[])[i]);
+    source?.push(pi);
   }
 }
 

@@ -78,7 +78,7 @@ export function toSlabSeriesDto(source: string, report: SlabGrowthReport): SlabS
       rateBytesPerSecond: finite(g.trend.slope),
       r2: finite(g.trend.r2),
       growthBytes: g.trend.growth,
-      line: document ? g.series.line[g.idx[g.idx.length - 1]] : -1,
+      ...placeOf(g, series.sources),
     };
   });
 
@@ -110,6 +110,15 @@ export function toSlabSeriesDto(source: string, report: SlabGrowthReport): SlabS
     ...(report.exhaustion ? { secondsUntilExhaustion: report.exhaustion.seconds } : {}),
     problems,
   };
+}
+
+/** Where the cache's latest row is: a line of the document, or (folder) a line of one of its files. */
+function placeOf(g: SlabGrowthReport['caches'][number], sources: string[]): { line: number; file?: string } {
+  const last = g.idx[g.idx.length - 1];
+  const line = g.series.line[last];
+  if (sources.length === 0) return { line };
+  const file = sources[g.series.source?.[last] ?? -1];
+  return file === undefined ? { line: -1 } : { line, file };
 }
 
 function finite(x: number): number {

@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { analyzeLines, formatById } from '../../../server/src/analysis/formats/registry';
 import { slabGrowthOf } from '../../../server/src/analysis/views/slabSeriesView';
 import { analyzeSnapshotFolder } from '../../../server/src/analysis/snapshotFolder';
@@ -43,7 +46,7 @@ describe('SlabSeriesDto', () => {
     assert.equal(dto.secondsUntilExhaustion, undefined);
   });
 
-  it('a folder: meminfo merged in, the projection, no lines to link to', async () => {
+  it('a folder: meminfo merged in, the projection; each cache names the file and line of its latest row (the .gz series)', async () => {
     const r = await analyzeSnapshotFolder(SLAB_SERIES_DIR);
     assert.ok(r.ok);
     const dto = toSlabSeriesDto(SLAB_SERIES_DIR, slabGrowthOf(r.view)!);
@@ -54,8 +57,39 @@ describe('SlabSeriesDto', () => {
     assert.ok(dto.meminfo.SUnreclaim.every((v) => v !== null));
     assert.ok(dto.secondsUntilExhaustion! > 3600);
     assert.ok(dto.snapshotLines.every((l) => l === -1));
-    assert.ok(dto.caches.every((c) => c.line === -1));
     assert.ok(dto.problems.every((p) => p.line === -1));
+    // the slabinfo rows come from slabinfo-series.txt.gz (the slabtop series is set aside), all 235 caches in its last snapshot
+    const lines = generatedLines('slabinfo-series.txt.gz');
+    const lastSnapshot = lines.lastIndexOf('Sun Nov 22 01:55:29 UTC 2026');
+    assert.ok(lastSnapshot > 0);
+    assert.equal(dto.caches.length, 235);
+    for (const c of dto.caches) {
+      assert.equal(c.file, 'slabinfo-series.txt.gz', c.name);
+      assert.ok(c.line > lastSnapshot && lines[c.line].startsWith(`${c.name} `), `${c.name}: line ${c.line}`);
+    }
+  });
+
+  it('a folder of one file per snapshot: a cache links to the latest file that has it', async () => {
+    // slabinfo_21's four snapshots (date, 3 slabinfo rows, 3 meminfo rows) as snap-1.txt … snap-4.txt;
+    // kmalloc-64's row left out of snap-4.txt, so its latest row is in snap-3.txt
+    const blocks = fixtureLines('slabinfo', 'slabinfo_21_x86_64_project_machine_recorder_mix_grep_series.txt').join('\n').trim().split('\n\n');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kleak-folder-links-'));
+    try {
+      blocks.forEach((b, i) => fs.writeFileSync(path.join(dir, `snap-${i + 1}.txt`), (i === 3 ? b.split('\n').filter((l) => !l.startsWith('kmalloc-64 ')).join('\n') : b) + '\n'));
+      const r = await analyzeSnapshotFolder(dir);
+      assert.ok(r.ok);
+      const dto = toSlabSeriesDto(dir, slabGrowthOf(r.view)!);
+      assert.ok(isSlabSeriesDto(dto));
+      assert.equal(dto.times.length, 4);
+      const at = (name: string) => dto.caches.find((c) => c.name === name)!;
+      // snap-N.txt: line 0 the date, 1 sock_inode_cache, 2 dentry, 3 kmalloc-64
+      assert.deepEqual([at('sock_inode_cache').file, at('sock_inode_cache').line], ['snap-4.txt', 1]);
+      assert.deepEqual([at('dentry').file, at('dentry').line], ['snap-4.txt', 2]);
+      assert.deepEqual([at('kmalloc-64').file, at('kmalloc-64').line], ['snap-3.txt', 3]);
+      assert.equal(at('kmalloc-64').totalObjects[3], null);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('untimed snapshots: snapshot numbers, and a cache absent from a snapshot is null there', () => {

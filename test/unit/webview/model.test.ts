@@ -18,6 +18,7 @@ import {
   instanceSeries,
   meminfoStack,
   pointTitle,
+  rowLink,
   seriesCsv,
   sortRows,
   summary,
@@ -107,6 +108,17 @@ describe('slab panel model: the table', () => {
     assert.equal(sock.verdict, 'likely-leak');
     assert.ok(sock.growth > 5 * 1024 * 1024 && sock.rate > 0 && sock.r2 > 0.8);
     assert.ok(sock.line >= 0, 'links back to its line');
+    assert.deepEqual(rowLink(sock), { link: true, title: `Go to line ${sock.line + 1} of the capture` });
+  });
+
+  it('links a cache of a folder to the line of its file, but not into a compressed file', () => {
+    assert.deepEqual(rowLink({ line: 3, file: 'snap-3.txt' }), { link: true, title: 'Go to line 4 of snap-3.txt' });
+    const gz = rowLink({ line: 13731, file: 'slabinfo-series.txt.gz' });
+    assert.equal(gz.link, false);
+    assert.equal(gz.title, 'Latest row: line 13732 of slabinfo-series.txt.gz, which is compressed (.gz): decompress it to open that line.');
+    assert.deepEqual(rowLink({ line: -1 }), { link: false }, 'the fleet view has no lines');
+    const row = cacheRows({ ...slabtop, caches: [{ ...slabtop.caches[0], file: 'snap-9.txt' }] })[0];
+    assert.equal(row.file, 'snap-9.txt');
   });
 
   it('sorts by every column, unknowns last, ties by growth rank', () => {
