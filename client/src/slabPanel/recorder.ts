@@ -123,7 +123,12 @@ export function registerSlabRecorder(context: vscode.ExtensionContext, manager: 
         return none('not Linux');
       }
       const interval = intervalSeconds(vscode.workspace.getConfiguration('kleak').get('recorder.intervalSeconds'));
-      const file = await chooseFile(givenFile(args), deps);
+      const given = givenFile(args);
+      if (given === null) {
+        void vscode.window.showErrorMessage('kleak: the recording file must be an absolute path inside a workspace folder.');
+        return none('file outside the workspace');
+      }
+      const file = await chooseFile(given, deps);
       if (!file) return none('no file');
 
       let slabinfo = true;
@@ -167,12 +172,15 @@ export function registerSlabRecorder(context: vscode.ExtensionContext, manager: 
   return () => (rec ? { file: rec.file, snapshots: rec.core.snapshots, slabinfo: rec.slabinfo, statusText: item.text, statusVisible: itemVisible } : undefined);
 }
 
-/** The file named by the command's argument (a path or a file: uri), if any. */
-function givenFile(args: unknown): string | undefined {
+/** The file named by the command's argument (a path or a file: uri), if any: `null` when it is
+ * not inside a workspace folder (a recording goes into the workspace, as the input box offers). */
+function givenFile(args: unknown): string | null | undefined {
   const f = typeof args === 'object' && args !== null ? (args as RecordArgs).file : undefined;
   if (typeof f !== 'string' || f === '') return undefined;
-  if (f.startsWith('file:')) return vscode.Uri.parse(f).fsPath;
-  return path.isAbsolute(f) ? f : undefined;
+  const p = f.startsWith('file:') ? vscode.Uri.parse(f).fsPath : f;
+  if (!path.isAbsolute(p)) return null;
+  const inside = (vscode.workspace.workspaceFolders ?? []).some((w) => w.uri.scheme === 'file' && path.resolve(p).startsWith(path.resolve(w.uri.fsPath) + path.sep));
+  return inside ? path.resolve(p) : null;
 }
 
 /** The recording file: the given one, or a name in the workspace (asks before overwriting; appending is offered). */

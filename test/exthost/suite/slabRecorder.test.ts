@@ -187,6 +187,11 @@ describe('kleak: Record Slab Snapshots', function () {
       },
       ask: async (_message: string, ...choices: string[]) => choices.find((c) => c.startsWith('Record /proc/meminfo')),
     });
+    // a file outside the workspace is refused (beside the workspace folder)
+    const beside = path.join(path.dirname(vscode.workspace.workspaceFolders![0].uri.fsPath), 'outside.slabinfo');
+    const outside = (await vscode.commands.executeCommand('kleak.recordSlabSnapshots', { file: beside })) as RecordResult;
+    assert.deepEqual(outside, { started: false, reason: 'file outside the workspace' });
+    assert.equal(fs.existsSync(beside), false);
     const r = (await vscode.commands.executeCommand('kleak.recordSlabSnapshots', { file })) as RecordResult;
     assert.deepEqual(r, { started: true, file, slabinfo: false });
     await waitFor('2 snapshots', () => (snapshotsOf(file).length >= 2 ? true : undefined));
