@@ -11,7 +11,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILD_STAMP = path.join(ROOT, 'dist/.build-mode');
 const INPUTS = ['client', 'server', 'webview', 'package.json', 'scripts/build.mjs', 'node_modules/.package-lock.json'];
 
-function newestInput() {
+/** Newest modification time under the given paths (files or folders, relative to the repository). */
+export function newestMtime(paths) {
   let m = 0;
   const walk = (p) => {
     let st;
@@ -19,14 +20,14 @@ function newestInput() {
     if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
     else m = Math.max(m, st.mtimeMs);
   };
-  for (const p of INPUTS) walk(path.join(ROOT, p));
+  for (const p of paths) walk(path.join(ROOT, p));
   return m;
 }
 
 /** True when dist/ holds a `mode` build newer than all of its inputs. */
 export function buildFresh(mode = 'development') {
   try {
-    return fs.readFileSync(BUILD_STAMP, 'utf8').trim() === mode && fs.statSync(BUILD_STAMP).mtimeMs >= newestInput();
+    return fs.readFileSync(BUILD_STAMP, 'utf8').trim() === mode && fs.statSync(BUILD_STAMP).mtimeMs >= newestMtime(INPUTS);
   } catch {
     return false;
   }

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, ensureChromium, ensureCodeServer, cleanEnv } from './provision.mjs';
 import { ensureDependencies } from './dependencies.mjs';
-import { buildIfStale } from './build-if-stale.mjs';
+import { buildIfStale, newestMtime } from './build-if-stale.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (flag) => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
@@ -44,19 +44,6 @@ const run = (label, file, args) => {
   console.log(`# ${label}: ${secs(t)}`);
 };
 
-/** Newest modification time under the given paths (files or folders). */
-function newest(paths) {
-  let m = 0;
-  const walk = (p) => {
-    let st;
-    try { st = fs.statSync(p); } catch { return; }
-    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
-    else m = Math.max(m, st.mtimeMs);
-  };
-  for (const p of paths) walk(path.join(ROOT, p));
-  return m;
-}
-
 // 1. tools
 try {
   const t = Date.now();
@@ -74,7 +61,7 @@ try {
   const vsix = path.join(ROOT, `kleak-${version}.vsix`);
   if (suites.includes('ui')) {
     const inputs = ['client', 'server', 'webview', 'syntaxes', 'media', 'package.json', 'README.md', 'LICENSE', '.vscodeignore', 'scripts/build.mjs', 'scripts/package.mjs'];
-    const stale = !fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < newest(inputs);
+    const stale = !fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < newestMtime(inputs);
     if (stale || argv.includes('--repackage')) run('npm run package', process.execPath, ['scripts/package.mjs']);
     else console.log(`# ${path.basename(vsix)} is up to date`);
   }

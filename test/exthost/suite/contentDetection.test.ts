@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as vscode from 'vscode';
+import { waitFor } from './waitFor';
 
 const EXT_ID = 'kleak.kleak';
 const SLUB = 'slub_debug_13_x86_64_6.13_btrfs_poison_overwritten_console_time.txt';
@@ -18,16 +19,6 @@ const folder = () => {
   assert.ok(f, 'the test workspace (a copy of samples/) must be open');
   return f.uri;
 };
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function openAs(name: string, content: Uint8Array): Promise<vscode.TextDocument> {
   const uri = vscode.Uri.joinPath(folder(), name);

@@ -4,6 +4,7 @@
 // the capture text itself (its `unreferenced object` headers), not from kleak's own analysis.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { waitFor } from './waitFor';
 
 const EXT_ID = 'kleak.kleak';
 const NVME = 'kmemleak_03_nvme_tcp_blk_iolatency.txt'; // 3 objects, module frames, suspect blk_iolatency_init
@@ -21,19 +22,6 @@ const sample = (name: string) => vscode.Uri.joinPath(folder(), 'kmemleak', name)
 async function captureNames(): Promise<string[]> {
   const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.joinPath(folder(), 'kmemleak'));
   return entries.filter(([n, t]) => t === vscode.FileType.File && n.startsWith('kmemleak_')).map(([n]) => n).sort();
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function open(name: string): Promise<vscode.TextDocument> {

@@ -27,3 +27,14 @@ export function moduleFacts(): ModuleFacts {
   return JSON.parse(execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 })) as ModuleFacts;
 }
 
+
+/** A one-object kmemleak report whose only frame is the module's allocation call. */
+export function moduleFrameReport(facts: ModuleFacts): string {
+  return [
+    'unreferenced object 0xffff888003a4c000 (size 96):',
+    '  comm "kworker/0:1", pid 31, jiffies 4294893451 (age 12.520s)',
+    '  backtrace:',
+    `    ${facts.frame}`,
+    '',
+  ].join('\n');
+}

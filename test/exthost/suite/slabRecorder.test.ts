@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { waitFor } from './waitFor';
 
 // The shape of client/src/slabPanel/index.ts SlabTestHooks (this project cannot import it: rootDir).
 interface RecorderDeps {
@@ -23,16 +24,6 @@ interface SlabTestHooks {
 type RecordResult = { started: true; file: string; slabinfo: boolean } | { started: false; script?: string; reason?: string };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** The snapshots of a recording as written: the `=== <epoch>` line and the text up to the next one. */
 function snapshotsOf(file: string): { epoch: number; text: string }[] {

@@ -5,17 +5,8 @@
 // the harness starts code-server with --disable-workspace-trust.)
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { ModuleFacts, moduleFacts } from './moduleFacts';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { ModuleFacts, moduleFacts, moduleFrameReport } from './moduleFacts';
+import { waitFor } from './waitFor';
 
 describe('kleak symbol sources in the VS Code extension host', function () {
   this.timeout(300_000);
@@ -27,13 +18,7 @@ describe('kleak symbol sources in the VS Code extension host', function () {
     facts = moduleFacts();
     const folder = vscode.workspace.workspaceFolders![0].uri;
     const uri = vscode.Uri.joinPath(folder, 'symbolize', 'kmemleak-kmem_test.txt');
-    const text = [
-      'unreferenced object 0xffff888003a4c000 (size 96):',
-      '  comm "kworker/0:1", pid 31, jiffies 4294893451 (age 12.520s)',
-      '  backtrace:',
-      `    ${facts.frame}`,
-      '',
-    ].join('\n');
+    const text = moduleFrameReport(facts);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(text));
     await vscode.workspace.getConfiguration('kleak').update('moduleSearchPaths', [facts.dir], vscode.ConfigurationTarget.Workspace);
     doc = await vscode.workspace.openTextDocument(uri);

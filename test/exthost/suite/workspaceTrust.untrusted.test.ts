@@ -8,17 +8,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ModuleFacts, moduleFacts } from './moduleFacts';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { ModuleFacts, moduleFacts, moduleFrameReport } from './moduleFacts';
+import { waitFor } from './waitFor';
 
 const spyLog = () => process.env.KLEAK_TOOL_SPY_LOG!;
 const toolRuns = () => fs.readFileSync(spyLog(), 'utf8').split('\n').filter(Boolean);
@@ -48,13 +39,7 @@ describe('kleak in an untrusted workspace', function () {
   it('a module frame with its module folder configured: analysed, hover says why it is not resolved, and no tool runs', async () => {
     const folder = vscode.workspace.workspaceFolders![0].uri;
     const uri = vscode.Uri.joinPath(folder, 'symbolize', 'kmemleak-kmem_test-untrusted.txt');
-    const text = [
-      'unreferenced object 0xffff888003a4c000 (size 96):',
-      '  comm "kworker/0:1", pid 31, jiffies 4294893451 (age 12.520s)',
-      '  backtrace:',
-      `    ${facts.frame}`,
-      '',
-    ].join('\n');
+    const text = moduleFrameReport(facts);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(text));
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: false });
