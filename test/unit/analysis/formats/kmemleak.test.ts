@@ -90,6 +90,20 @@ describe('kmemleak variants', () => {
     assert.ok(r.problems.some((p) => p.code === 'cut-line' && p.range.start.line === 27));
   });
 
+  it('32-bit ARM (R-Car, from a stable mail): the record survives the blank line the mail put before its backtrace', () => {
+    const r = parseKmemleak(fixtureLines('kmemleak', 'kmemleak_15_arm32_rcar_pci_io_range_stable_mail.txt'));
+    assert.equal(r.objects.length, 1);
+    const o = r.objects[0];
+    assert.deepEqual([o.address, o.size, o.comm, o.pid, o.ageSeconds], ['c328de40', 64, 'kworker/1:1', 21, 1484.67]);
+    assert.equal(o.hexDump.length, 2);
+    assert.equal(o.complete, true);
+    // read off the mail: six frames, 32-bit addresses, innermost pci_register_io_range
+    assert.deepEqual(o.frames.map((f) => f.address), ['ad758d10', '2c7f139e', 'f079ecc8', 'e999753b', 'a895b229', 'e451ddb0']);
+    assert.equal(o.frames[0].symbol, 'pci_register_io_range');
+    assert.equal(o.frames[5].symbol, 'rcar_pcie_probe');
+    assert.equal(o.frames[2].symbol, 'devm_of_pci_get_host_bridge_resources.constprop.0');
+  });
+
   it('an unresolved module address is a frame without symbol', () => {
     const r = parseKmemleak(fixtureLines('kmemleak', 'kmemleak_09_x86_5.4_module_poison6b_unresolved_addr.txt'));
     const f = r.objects[0].frames[1];
