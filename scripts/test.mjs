@@ -31,15 +31,15 @@ function findTests(dir) {
   return out.sort();
 }
 
-/** Runs a command, echoing its output, and returns [exit code, output]. */
-function run(cmd, args, env = {}) {
+/** Runs a command, echoing its output (or, quiet, only keeping it), and returns [exit code, output]. */
+function run(cmd, args, env = {}, quiet = false) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const tee = (stream, sink) =>
       stream.on('data', (d) => {
         output += d;
-        sink.write(d);
+        if (!quiet) sink.write(d);
       });
     tee(child.stdout, process.stdout);
     tee(child.stderr, process.stderr);
@@ -57,11 +57,21 @@ function count(suite, passed, failed, code) {
   results.push(`${suite}: ${passed} passed, ${failed} failed in ${secs(suiteStart)}`);
 }
 
-/** node:test over the given test files; counts from its closing `ℹ pass N` / `ℹ fail N` lines. */
-async function nodeTests(suite, files) {
-  const [code, out] = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
-  const num = (re) => Number(out.match(re)?.[1] ?? 0);
-  count(suite, num(/ℹ pass (\d+)/), num(/ℹ fail (\d+)/), code);
+/**
+ * node:test over the given test files; counts from its closing `ℹ pass N` / `ℹ fail N` lines.
+ * Files in `beside` run in a second node:test process at the same time (their output follows):
+ * tests that mostly wait on real services, so they cost the run no time of their own.
+ */
+async function nodeTests(suite, files, beside = []) {
+  const args = ['--import', 'tsx', '--test', '--test-reporter=spec'];
+  const second = beside.length ? run(process.execPath, [...args, ...beside], {}, true) : Promise.resolve([0, '']);
+  const [code, out] = await run(process.execPath, [...args, ...files.filter((f) => !beside.includes(f))]);
+  const [code2, out2] = await second;
+  if (beside.length) process.stdout.write(`\n# ${beside.join(', ')} (run beside the others)\n${out2}`);
+  const num = (text, re) => Number(text.match(re)?.[1] ?? 0);
+  const passed = num(out, /ℹ pass (\d+)/) + num(out2, /ℹ pass (\d+)/);
+  const failed = num(out, /ℹ fail (\d+)/) + num(out2, /ℹ fail (\d+)/);
+  count(suite, passed, failed, code !== 0 ? code : code2);
 }
 
 let t = Date.now();
@@ -87,7 +97,8 @@ for (const suite of suites) {
     execFileSync(process.execPath, ['scripts/provision-prometheus.mjs'], { cwd: root, stdio: 'inherit' });
     // The slab panel's webview is tested in headless Chromium (Debian package), outside VS Code.
     (await import('./provision.mjs')).ensureChromium();
-    await nodeTests('unit', ['test/unit', 'test/cli', 'test/lsp'].flatMap((d) => findTests(path.join(root, d))));
+    // The fleet test scrapes a real Prometheus for a minute: it runs beside the rest.
+    await nodeTests('unit', ['test/unit', 'test/cli', 'test/lsp'].flatMap((d) => findTests(path.join(root, d))), ['test/unit/client/slabPanel/prometheusLive.test.ts']);
   } else if (suite === 'lsp') {
     provisionKernelTools(); // the symbolisation tests build a kernel module
     await nodeTests('lsp', findTests(path.join(root, 'test/lsp')));
