@@ -39,6 +39,13 @@ describe('allocinfo view', () => {
     assert.deepEqual([view.suspects[0].site, view.suspects[0].verdict], ['alloc_slab_page', 'possible-leak']);
     assert.equal(view.suspects.find((s) => s.site === 'page_cache_ra_unbounded')?.verdict, 'cache');
     assert.equal(view.suspects.find((s) => s.site === 'alloc_page_ext')?.verdict, 'stable');
+    // As the README documents: possible leaks, then cache, then stable, each group by bytes.
+    const order = ['possible-leak', 'cache', 'stable'];
+    for (let i = 1; i < view.suspects.length; i++) {
+      const [a, b] = [view.suspects[i - 1], view.suspects[i]];
+      const [ga, gb] = [order.indexOf(a.verdict), order.indexOf(b.verdict)];
+      assert.ok(ga >= 0 && gb >= 0 && (ga < gb || (ga === gb && a.bytes >= b.bytes)), `#${a.rank} ${a.site} (${a.verdict}, ${a.bytes}) before #${b.rank} ${b.site} (${b.verdict}, ${b.bytes})`);
+    }
     const l = lines.findIndex((x) => x.includes('func:alloc_slab_page'));
     assert.match(view.hover({ line: l, character: lines[l].indexOf('55M') + 1 })!.contents, /≈55\.0 MiB\*\* allocated from this site.*rounded by `numfmt`/s);
     assert.match(view.hover({ line: l, character: lines[l].indexOf('mm/slub.c') + 2 })!.contents, /`mm\/slub\.c:2259`/);
