@@ -83,19 +83,28 @@ async function detectHead(path: string, signal?: AbortSignal): Promise<{ format:
   const stream = createReadStream(path, { highWaterMark: 1 << 20, signal });
   try {
     const source = path.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
-    const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
-    let line = 0;
-    let chars = 0;
-    for await (const l of readLines(source as AsyncIterable<Buffer>, stats)) {
-      const format = detectFormat(l);
-      if (format) return { format, line };
-      chars += l.length;
-      if (++line >= DETECT_MAX_LINES || chars >= DETECT_MAX_BYTES) break;
-    }
-    return undefined;
+    const { head, format } = await readHead(readLines(source as AsyncIterable<Buffer>, { lines: 0, bytes: 0, cutLines: 0, binary: false }));
+    return format && { format, line: head.length - 1 };
   } finally {
     stream.destroy();
   }
+}
+
+/**
+ * Lines up to the first one with a format's signature, within DETECT_MAX_LINES/BYTES. Iterates
+ * by hand: leaving a for-await loop would close the generator, and the caller goes on reading.
+ */
+async function readHead(lines: AsyncGenerator<string>): Promise<{ head: string[]; format?: CaptureFormat }> {
+  const head: string[] = [];
+  let chars = 0;
+  for (let r = await lines.next(); !r.done; r = await lines.next()) {
+    head.push(r.value);
+    chars += r.value.length;
+    const format = detectFormat(r.value);
+    if (format) return { head, format };
+    if (head.length >= DETECT_MAX_LINES || chars >= DETECT_MAX_BYTES) break;
+  }
+  return { head };
 }
 
 async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Promise<CaptureFileResult> {
@@ -124,17 +133,9 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
   let second: { destroy(): void } | undefined;
   try {
     let format = forced;
-    const head: string[] = [];
-    let headChars = 0;
+    let head: string[] = [];
     if (!format) {
-      // Iterate by hand: leaving a for-await loop would close the generator.
-      for (let r = await lines.next(); !r.done; r = await lines.next()) {
-        const line = r.value;
-        head.push(line);
-        headChars += line.length;
-        format = detectFormat(line);
-        if (format || head.length >= DETECT_MAX_LINES || headChars >= DETECT_MAX_BYTES) break;
-      }
+      ({ head, format } = await readHead(lines));
       if (stats.binary) return { ok: false, reason: 'binary file, not a text capture' };
       if (!format) {
         const longLine = stats.cutLines > 0 ? ` (it has lines over ${MAX_LINE_CHARS} characters)` : '';
