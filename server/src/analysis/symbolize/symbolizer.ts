@@ -429,7 +429,11 @@ export class Symbolizer {
       // A .ko's sections in one run when they can be, else one run per section.
       if (await this.lookupAllSections(list, signal)) continue;
       const bySection = new Map<string, Pending[]>();
-      for (const p of list) bySection.set(p.section ?? '', [...(bySection.get(p.section ?? '') ?? []), p]);
+      for (const p of list) {
+        const group = bySection.get(p.section ?? '');
+        if (group) group.push(p);
+        else bySection.set(p.section ?? '', [p]);
+      }
       for (const group of bySection.values()) {
         const error = await this.lookupLines(group, signal);
         if (error) errors.set(`${group[0].binary.identity}\0${group[0].section ?? ''}`, error);
