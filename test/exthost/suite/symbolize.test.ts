@@ -61,4 +61,25 @@ describe('kleak symbol sources in the VS Code extension host', function () {
     assert.ok(text.includes('kmem_test_alloc_inline'), text);
     assert.ok(text.includes(`${facts.file}:${facts.helperLine}`), text);
   });
+
+  it('a call_site= field of an ftrace capture links to the same module line (a call site is a frame)', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'symbolize', 'call-sites.trace');
+    // ftrace's kmalloc event prints its call site with %pS: the frame text of kmemleak's backtrace
+    const event = `     kworker/0:1-31      [000] .....   851.648645: kmalloc: call_site=${facts.frame} ptr=00000000277ca191 bytes_req=72 bytes_alloc=96 gfp_flags=GFP_KERNEL node=-1 accounted=false`;
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(['# tracer: nop', '#', event, ''].join('\n')));
+    const trace = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(trace, { preview: false });
+    assert.equal(trace.languageId, 'ftrace');
+    const want = `${vscode.Uri.file(facts.file).toString()}#L${facts.outerLine}`;
+    const link = await waitFor('a local link on the call site', async () => {
+      const all = (await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', trace.uri, 1000)) ?? [];
+      const l = all.find((x) => x.range.start.line === 2);
+      return l?.target?.scheme === 'file' ? l : undefined;
+    });
+    assert.equal(link.target!.toString(), want);
+    // on the call site itself, not elsewhere on the event line
+    assert.ok(link.range.start.character >= event.indexOf('call_site=') + 'call_site='.length, `link at ${link.range.start.character}`);
+    assert.ok(link.range.end.character <= event.indexOf(' ptr='), `link ends at ${link.range.end.character}`);
+  });
 });
