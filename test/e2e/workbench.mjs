@@ -163,8 +163,15 @@ export class Workbench {
     for (const dir of parts.slice(0, -1)) {
       const row = this.explorerRow(dir);
       await row.waitFor();
-      if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-      await this.page.locator('.explorer-folders-view .monaco-list-row[aria-expanded="true"]').filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(dir)}$`) }) }).waitFor();
+      // A click can land while the explorer re-renders (a file another journey wrote appears and
+      // shifts the rows), toggling nothing or another row: click again until this one is open.
+      let clicks = 0;
+      await waitUntil(async () => {
+        if ((await row.getAttribute('aria-expanded')) === 'true') return true;
+        if (clicks++) console.log(`    (the explorer folder ${dir} did not open on click ${clicks - 1}: clicking again)`);
+        await row.click();
+        return waitUntil(async () => (await row.getAttribute('aria-expanded')) === 'true', 2_000, '').then(() => true, () => false);
+      }, 30_000, `the explorer folder ${dir} to open`);
     }
     const name = parts.at(-1);
     await this.explorerRow(name).dblclick();
