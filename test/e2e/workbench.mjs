@@ -174,8 +174,14 @@ export class Workbench {
       }, 30_000, `the explorer folder ${dir} to open`);
     }
     const name = parts.at(-1);
-    await this.explorerRow(name).dblclick();
-    await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
+    // Likewise a double click that lands on a moving row: double-click again until the tab shows.
+    const tab = this.page.locator('.tabs-container .tab.active', { hasText: name });
+    let opens = 0;
+    await waitUntil(async () => {
+      if (opens++) console.log(`    (${name} did not open on double click ${opens - 1}: double-clicking again)`);
+      await this.explorerRow(name).dblclick();
+      return tab.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+    }, 30_000, `${relPath} to open from the explorer`);
     return this.activeEditor();
   }
 
