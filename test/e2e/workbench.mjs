@@ -180,8 +180,8 @@ export class Workbench {
     await waitUntil(async () => {
       if (opens++) console.log(`    (${name} did not open on double click ${opens - 1}: double-clicking again)`);
       await this.explorerRow(name).dblclick();
-      return tab.waitFor({ timeout: 5_000 }).then(() => true, () => false);
-    }, 30_000, `${relPath} to open from the explorer`);
+      return tab.waitFor({ timeout: 10_000 }).then(() => true, () => false);
+    }, 40_000, `${relPath} to open from the explorer`);
     return this.activeEditor();
   }
 
