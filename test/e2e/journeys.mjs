@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { ROOT, CACHE } from '../../scripts/provision.mjs';
-import { WORKSPACE_PREPARERS, escapeRe, paintedPixels, waitUntil, widenSideBar } from './workbench.mjs';
+import { WORKSPACE_PREPARERS, escapeRe, paintedPixels, setExpanded, waitUntil, widenSideBar } from './workbench.mjs';
 
 const CAPTURE = 'kmemleak/kmemleak_03_nvme_tcp_blk_iolatency.txt';
 const captureText = fs.readFileSync(path.join(ROOT, 'samples', CAPTURE), 'utf8');
@@ -317,8 +317,7 @@ export async function journeyLargeFile(wb) {
   try {
     // the top suspect's stack is the socketpair path
     const stack = row(/^Stack\s*\d+ frames/).first();
-    await stack.click();
-    await waitUntil(async () => (await stack.getAttribute('aria-expanded')) === 'true', 5_000, 'the Stack to expand');
+    await setExpanded(stack, true, "the top suspect's Stack");
     let frames = [];
     await waitUntil(async () => (frames = (await view.locator('.monaco-list-row[aria-level="4"]').allInnerTexts()).map((f) => f.trim()))
       .some((f) => /^(unix_create1|__sys_socketpair)$/.test(f)), 10_000, 'a socketpair frame (unix_create1 or __sys_socketpair) in the top suspect\'s Stack');
@@ -330,16 +329,6 @@ export async function journeyLargeFile(wb) {
     await setExpanded(outline, outlineWas);
   }
   console.log(`    (${name}: ${(size / 2 ** 20).toFixed(0)} MB, opened to suspects listed in ${ms} ms; ${topText})`);
-}
-
-/** Expand or collapse a view by its header (clicking again if something else toggled it meanwhile). */
-async function setExpanded(header, expanded) {
-  await waitUntil(async () => {
-    if ((await header.getAttribute('aria-expanded')) === String(expanded)) return true;
-    await header.click();
-    await new Promise((r) => setTimeout(r, 300));
-    return false;
-  }, 10_000, `a view to ${expanded ? 'expand' : 'collapse'}`);
 }
 
 /** The registered UI tests, in order: [name, journey]. */

@@ -164,14 +164,8 @@ export class Workbench {
       const row = this.explorerRow(dir);
       await row.waitFor();
       // A click can land while the explorer re-renders (a file another journey wrote appears and
-      // shifts the rows), toggling nothing or another row: click again until this one is open.
-      let clicks = 0;
-      await waitUntil(async () => {
-        if ((await row.getAttribute('aria-expanded')) === 'true') return true;
-        if (clicks++) console.log(`    (the explorer folder ${dir} did not open on click ${clicks - 1}: clicking again)`);
-        await row.click();
-        return waitUntil(async () => (await row.getAttribute('aria-expanded')) === 'true', 2_000, '').then(() => true, () => false);
-      }, 30_000, `the explorer folder ${dir} to open`);
+      // shifts the rows), toggling nothing or another row: setExpanded clicks until it is open.
+      await setExpanded(row, true, `the explorer folder ${dir}`);
     }
     const name = parts.at(-1);
     // Likewise a double click that lands on a moving row: double-click again until the tab shows.
@@ -334,6 +328,21 @@ export async function paintedPixels(canvas) {
     for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++;
     return n;
   });
+}
+
+/**
+ * Expand or collapse a tree row or view header by clicking it until its aria-expanded says so
+ * (a click that lands while the workbench re-renders toggles nothing, or something else).
+ * Each retry is logged, so one that recurs shows in the test output.
+ */
+export async function setExpanded(toggle, expanded, what = 'a view') {
+  let clicks = 0;
+  await waitUntil(async () => {
+    if ((await toggle.getAttribute('aria-expanded')) === String(expanded)) return true;
+    if (clicks++) console.log(`    (${what} did not ${expanded ? 'expand' : 'collapse'} on click ${clicks - 1}: clicking again)`);
+    await toggle.click();
+    return waitUntil(async () => (await toggle.getAttribute('aria-expanded')) === String(expanded), 2_000, '').then(() => true, () => false);
+  }, 30_000, `${what} to ${expanded ? 'expand' : 'collapse'}`);
 }
 
 export async function waitUntil(probe, timeoutMs, what) {
