@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fixturePath, fixtureText, kmemleakFixtures } from '../helpers/fixtures';
 import { kleak } from '../helpers/cli';
 
@@ -112,6 +113,31 @@ describe('kleak analyze on bad input', () => {
     const f = path.join(tmp, 'vmlinux.bin');
     fs.writeFileSync(f, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(4096, 0)]));
     expectRefusal(f, /binary file/);
+  });
+
+  it('a .gz cut short: analysed up to the cut, exit 0, the cut a warning on the last line read', () => {
+    const text = fixtureText('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt');
+    const gz = zlib.gzipSync(text);
+    const f = path.join(tmp, 'kmemleak-cut.txt.gz');
+    fs.writeFileSync(f, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const r = kleak('analyze', '--json', f);
+    assert.equal(r.code, 0, r.stderr);
+    const [rep] = JSON.parse(r.stdout);
+    assert.equal(rep.format, 'kmemleak');
+    const held = zlib.gunzipSync(fs.readFileSync(f), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
+    assert.equal(rep.records, (held.match(/^unreferenced object 0x/gm) ?? []).length);
+    assert.ok(rep.records < (text.match(/^unreferenced object 0x/gm) ?? []).length);
+    const cut = rep.problems.filter((p: any) => /^The gzip data ends early/.test(p.message));
+    assert.equal(cut.length, 1);
+    assert.equal(cut[0].severity, 'warning');
+    assert.equal(cut[0].line, held.replace(/\n$/, '').split('\n').length, 'the last line read (1-based)');
+    assert.match(kleak('analyze', f).stdout, /line \d+: warning: The gzip data ends early: this \.gz was cut short/);
+  });
+
+  it('a file named .gz that is not gzip data', () => {
+    const f = path.join(tmp, 'report.txt.gz');
+    fs.writeFileSync(f, fixtureText('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt'));
+    expectRefusal(f, /report\.txt\.gz: cannot read: not valid gzip data \(incorrect header check\)$/);
   });
 
   it('a 100 MB single line, refused in bounded time', () => {

@@ -1,12 +1,12 @@
 // Analyses a capture file from disk as a stream: detects the format from the head, then
 // feeds every line to that format's analyzer. Shared by the CLI and (for large files) the server.
 import { createReadStream, promises as fs } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { CaptureFormat, FORMATS, detectFormat, formatById } from './formats/registry';
 import { CaptureView } from './views/captureView';
 import { LineStats, MAX_LINE_CHARS, feedByteLines, readLines } from './lineReader';
 import { analyzeSnapshotFolder } from './snapshotFolder';
 import { ParallelOptions, readInParallel } from './parallelCapture';
+import { GzipCut, fileBytes, gzipCutMessage } from './gzipSource';
 
 /** How much of the head of a file may be read to recognise its format. */
 export const DETECT_MAX_LINES = 5000;
@@ -78,12 +78,25 @@ export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptio
   return r;
 }
 
+/** A .gz cut short was read as far as it goes: say so on the last line read. */
+function withCutWarning(view: CaptureView, cut: GzipCut, stats: LineStats): CaptureView {
+  if (!cut.truncated) return view;
+  const line = Math.max(0, stats.lines - 1);
+  view.findings.push({
+    range: { start: { line, character: 0 }, end: { line, character: 0 } },
+    severity: 'warning',
+    message: gzipCutMessage(stats.lines),
+    code: 'gzip-truncated',
+    related: [],
+  });
+  return view;
+}
+
 /** The format the head of a file looks like, and the (0-based) line that says so. */
 async function detectHead(path: string, signal?: AbortSignal): Promise<{ format: CaptureFormat; line: number } | undefined> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20, signal });
   try {
-    const source = path.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
-    const { head, format } = await readHead(readLines(source as AsyncIterable<Buffer>, { lines: 0, bytes: 0, cutLines: 0, binary: false }));
+    const { head, format } = await readHead(readLines(fileBytes(path, stream, { truncated: false }), { lines: 0, bytes: 0, cutLines: 0, binary: false }));
     return format && { format, line: head.length - 1 };
   } finally {
     stream.destroy();
@@ -127,9 +140,9 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
   }
 
   const stream = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
-  const source = path.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
+  const cut: GzipCut = { truncated: false };
   const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
-  const lines = readLines(withProgress(source as AsyncIterable<Buffer>, stream, size, options.onProgress), stats);
+  const lines = readLines(withProgress(fileBytes(path, stream, cut), stream, size, options.onProgress), stats);
   let second: { destroy(): void } | undefined;
   try {
     let format = forced;
@@ -138,6 +151,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       ({ head, format } = await readHead(lines));
       if (stats.binary) return { ok: false, reason: 'binary file, not a text capture' };
       if (!format) {
+        if (cut.truncated) return { ok: false, reason: `the gzip data ends early (the file was cut short), and its ${stats.lines} lines before the cut look like no ${known()}` };
         const longLine = stats.cutLines > 0 ? ` (it has lines over ${MAX_LINE_CHARS} characters)` : '';
         return { ok: false, reason: `unknown format${longLine}: no line of the head of the file looks like a ${known()}` };
       }
@@ -167,16 +181,16 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       stream.destroy();
       const again = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
       second = again;
-      const source2 = path.endsWith('.gz') ? again.pipe(createGunzip()) : again;
+      const cut2: GzipCut = { truncated: false };
       const stats2: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
-      await feedByteLines(withProgress(source2 as AsyncIterable<Buffer>, again, size, options.onProgress), stats2, analyzer.bytes);
+      await feedByteLines(withProgress(fileBytes(path, again, cut2), again, size, options.onProgress), stats2, analyzer.bytes);
       if (stats2.binary) return { ok: false, reason: 'binary file, not a text capture' };
-      return { ok: true, format, view: analyzer.finish(), stats: stats2 };
+      return { ok: true, format, view: withCutWarning(analyzer.finish(), cut2, stats2), stats: stats2 };
     }
     for (const l of head) analyzer.push(l);
     for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(r.value);
     if (stats.binary) return { ok: false, reason: 'binary file, not a text capture' };
-    return { ok: true, format, view: analyzer.finish(), stats };
+    return { ok: true, format, view: withCutWarning(analyzer.finish(), cut, stats), stats };
   } catch (e) {
     if ((e as Error).name === 'AbortError') return { ok: false, reason: 'cancelled' };
     return { ok: false, reason: `cannot read: ${(e as Error).message}` };

@@ -4,9 +4,9 @@
 // moment from different files (slabinfo-series.txt beside meminfo-series.txt) are merged.
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { detectFormat, formatById } from './formats/registry';
 import { LineStats, readLines } from './lineReader';
+import { fileBytes } from './gzipSource';
 import { SeriesPart, SnapshotSeriesParser, mergeSeries, naturalCompare, timeFromFileName } from './snapshotSeries';
 import { slabSeriesView } from './views/slabSeriesView';
 import { FormatId } from './views/captureView';
@@ -90,9 +90,9 @@ async function readSnapshotFile(file: string, total: LineStats, signal: AbortSig
     return { kind: 'skip', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
   const stream = createReadStream(file, { highWaterMark: 1 << 20, signal });
-  const source = file.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
   const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
-  const lines = readLines(source as AsyncIterable<Buffer>, stats);
+  // (a snapshot cut short would chart as a drop: a .gz that ends early is skipped, with the reason)
+  const lines = readLines(fileBytes(file, stream), stats);
   try {
     const head: string[] = [];
     let format: FormatId | undefined;
