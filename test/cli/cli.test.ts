@@ -1,6 +1,7 @@
 // The CLI as users run it: `node dist/cli.js analyze …` (dist/ is built by `npm test` first).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -132,6 +133,19 @@ describe('kleak analyze on bad input', () => {
     assert.equal(cut[0].severity, 'warning');
     assert.equal(cut[0].line, held.replace(/\n$/, '').split('\n').length, 'the last line read (1-based)');
     assert.match(kleak('analyze', f).stdout, /line \d+: warning: The gzip data ends early: this \.gz was cut short/);
+  });
+
+  it('UTF-16 text (Windows PowerShell\'s `dmesg > file`): refused with the command that converts it, which works', () => {
+    const text = fixtureText('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt');
+    const f = path.join(tmp, 'dmesg.txt');
+    fs.writeFileSync(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    expectRefusal(f, /dmesg\.txt: UTF-16 text \(as Windows PowerShell's `>` writes it\), not UTF-8: convert it with `iconv /);
+    const command = /`(iconv [^`]+)`/.exec(kleak('analyze', f).stderr)![1];
+    execFileSync('sh', ['-c', command]); // as the user would paste it
+    const converted = path.join(tmp, 'dmesg.utf8.txt');
+    const r = kleak('analyze', '--json', converted);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout)[0].records, (text.match(/^unreferenced object 0x/gm) ?? []).length);
   });
 
   it('a file named .gz that is not gzip data', () => {

@@ -3,7 +3,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { CaptureFormat, FORMATS, detectFormat, formatById } from './formats/registry';
 import { CaptureView } from './views/captureView';
-import { LineStats, MAX_LINE_CHARS, feedByteLines, readLines } from './lineReader';
+import { LineStats, MAX_LINE_CHARS, binaryReason, feedByteLines, readLines } from './lineReader';
 import { analyzeSnapshotFolder } from './snapshotFolder';
 import { ParallelOptions, readInParallel } from './parallelCapture';
 import { GzipCut, fileBytes, gzipCutMessage } from './gzipSource';
@@ -149,7 +149,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
     let head: string[] = [];
     if (!format) {
       ({ head, format } = await readHead(lines));
-      if (stats.binary) return { ok: false, reason: 'binary file, not a text capture' };
+      if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
       if (!format) {
         if (cut.truncated) return { ok: false, reason: `the gzip data ends early (the file was cut short), and its ${stats.lines} lines before the cut look like no ${known()}` };
         const longLine = stats.cutLines > 0 ? ` (it has lines over ${MAX_LINE_CHARS} characters)` : '';
@@ -169,7 +169,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
         run = undefined;
       }
       if (run) {
-        if (run.stats.binary) return { ok: false, reason: 'binary file, not a text capture' };
+        if (run.stats.binary) return { ok: false, reason: binaryReason(run.stats, path) };
         return { ok: true, format, view: analyzer.finish(), stats: run.stats, parts: run.parts };
       }
       // Not read in parts after all (no blank lines to cut at, a perf report section, a failed
@@ -184,12 +184,12 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       const cut2: GzipCut = { truncated: false };
       const stats2: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
       await feedByteLines(withProgress(fileBytes(path, again, cut2), again, size, options.onProgress), stats2, analyzer.bytes);
-      if (stats2.binary) return { ok: false, reason: 'binary file, not a text capture' };
+      if (stats2.binary) return { ok: false, reason: binaryReason(stats2, path) };
       return { ok: true, format, view: withCutWarning(analyzer.finish(), cut2, stats2), stats: stats2 };
     }
     for (const l of head) analyzer.push(l);
     for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(r.value);
-    if (stats.binary) return { ok: false, reason: 'binary file, not a text capture' };
+    if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
     return { ok: true, format, view: withCutWarning(analyzer.finish(), cut, stats), stats };
   } catch (e) {
     if ((e as Error).name === 'AbortError') return { ok: false, reason: 'cancelled' };

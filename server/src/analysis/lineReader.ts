@@ -12,6 +12,32 @@ export interface LineStats {
   cutLines: number;
   /** Bytes containing NUL in the first chunk: the input is binary. */
   binary: boolean;
+  /** The binary head is UTF-16 text (what Windows PowerShell's `>` writes), not UTF-8. */
+  utf16?: boolean;
+}
+
+/** UTF-16 by its byte-order mark, or by NULs in every other byte of a mostly-ASCII head. */
+function looksUtf16(head: Buffer): boolean {
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) return true;
+  const pairs = Math.floor(Math.min(head.length, 512) / 2);
+  if (pairs < 8) return false;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < pairs; i++) {
+    if (head[2 * i] === 0) even++;
+    if (head[2 * i + 1] === 0) odd++;
+  }
+  return Math.max(even, odd) > pairs * 0.9 && Math.min(even, odd) < pairs * 0.05;
+}
+
+/** Why a file whose head is binary is not read, and what to do when it is text after all. */
+export function binaryReason(stats: LineStats, file = 'FILE'): string {
+  if (!stats.utf16) return 'binary file, not a text capture';
+  const quote = (s: string) => (/^[\w./+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const gz = file.endsWith('.gz');
+  const utf8 = gz ? file.replace(/(\.[^./]*)?\.gz$/, '.utf8$1') : file.replace(/(\.[^./]*)?$/, '.utf8$1');
+  const convert = gz ? `zcat ${quote(file)} | iconv -f UTF-16 -t UTF-8 > ${quote(utf8)}` : `iconv -f UTF-16 -t UTF-8 ${quote(file)} > ${quote(utf8)}`;
+  return `UTF-16 text (as Windows PowerShell's \`>\` writes it), not UTF-8: convert it with \`${convert}\` and analyse that`;
 }
 
 /** Share of NUL or non-text control bytes above which a head of a file is binary. */
@@ -31,7 +57,10 @@ async function* checkedChunks(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, 
     if (first) {
       first = false;
       stats.binary = looksBinary(chunk.subarray(0, 8192));
-      if (stats.binary) return;
+      if (stats.binary) {
+        stats.utf16 = looksUtf16(chunk);
+        return;
+      }
     }
     stats.bytes += chunk.length;
     yield chunk;

@@ -101,7 +101,7 @@ async function readSnapshotFile(file: string, total: LineStats, signal: AbortSig
       format = detectFormat(r.value)?.id;
       if (format || head.length >= DETECT_LINES) break;
     }
-    if (stats.binary) return { kind: 'skip', reason: 'binary' };
+    if (stats.binary) return { kind: 'skip', reason: stats.utf16 ? 'UTF-16 text, not UTF-8' : 'binary' };
     if (!format || !SLAB_FORMATS.has(format)) return { kind: 'skip', reason: format ? `a ${format} capture` : 'unknown format' };
     const parser = new SnapshotSeriesParser();
     for (const l of head) parser.push(l);

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineStats, MAX_LINE_CHARS, readLines } from '../../../server/src/analysis/lineReader';
+import { LineStats, MAX_LINE_CHARS, binaryReason, readLines } from '../../../server/src/analysis/lineReader';
+import { fixtureText } from '../../helpers/fixtures';
 
 async function collect(chunks: (string | Buffer)[]): Promise<{ lines: string[]; stats: LineStats }> {
   const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
@@ -38,5 +39,41 @@ describe('line reader', () => {
     const { lines, stats } = await collect([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3])]);
     assert.deepEqual(lines, []);
     assert.equal(stats.binary, true);
+    assert.equal(stats.utf16, false);
+    assert.equal(binaryReason(stats, 'vmlinux'), 'binary file, not a text capture');
+  });
+
+  describe('UTF-16 text (Windows PowerShell 5.1 writes `dmesg > file` so) is told apart from binary', () => {
+    const report = fixtureText('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt');
+    const utf16le = (s: string) => Buffer.from(s, 'utf16le');
+    const utf16be = (s: string) => utf16le(s).swap16();
+    const cases: [string, Buffer][] = [
+      ['little-endian with its byte-order mark', Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le(report)])],
+      ['big-endian with its byte-order mark', Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(report)])],
+      ['little-endian without a mark', utf16le(report)],
+      ['big-endian without a mark', utf16be(report)],
+    ];
+    for (const [name, bytes] of cases) {
+      it(name, async () => {
+        const { lines, stats } = await collect([bytes]);
+        assert.deepEqual(lines, []);
+        assert.equal(stats.binary, true, 'not read as text');
+        assert.equal(stats.utf16, true);
+        assert.equal(binaryReason(stats, 'dmesg.txt'), 'UTF-16 text (as Windows PowerShell\'s `>` writes it), not UTF-8: convert it with `iconv -f UTF-16 -t UTF-8 dmesg.txt > dmesg.utf8.txt` and analyse that');
+      });
+    }
+    it('the command it gives is shell-quoted, and goes through zcat for a .gz', () => {
+      const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: true, utf16: true };
+      assert.match(binaryReason(stats, "it's here.log"), /`iconv -f UTF-16 -t UTF-8 'it'\\''s here\.log' > 'it'\\''s here\.utf8\.log'`/);
+      assert.match(binaryReason(stats, 'logs/dmesg.txt.gz'), /`zcat logs\/dmesg\.txt\.gz \| iconv -f UTF-16 -t UTF-8 > logs\/dmesg\.utf8\.txt`/);
+    });
+    it('a real binary with many NULs (an ELF header, a core dump page) stays binary', async () => {
+      const elf = Buffer.alloc(4096);
+      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(elf);
+      for (let i = 64; i < 4096; i += 3) elf[i] = (i * 7) & 0xff;
+      const { stats } = await collect([elf]);
+      assert.equal(stats.binary, true);
+      assert.equal(stats.utf16, false);
+    });
   });
 });
