@@ -7,7 +7,8 @@ import { readerThreads } from './readerThreads';
 const USAGE = `Usage: kleak analyze FILE... [--json] [--top N] [--format ID] [--since S] [--until S] [--jobs N]
 
 Analyse kernel memory-leak captures and rank the suspects. A FILE may be a folder
-of slab/meminfo snapshot files: they are read as one series, ordered by time.
+of slab/meminfo snapshot files: they are read as one series, ordered by time; - is
+standard input (plain or gzip data).
   --json        one JSON object per file, in an array (see README "CLI")
   --top N       show only the first N suspects of each file
   --format ID   skip detection (${FORMATS.map((f) => f.id).join(', ')})
@@ -66,7 +67,8 @@ async function main(argv: string[]): Promise<number> {
   const reports: JsonFileReport[] = [];
   let failed = false;
   for (const file of args.files) {
-    const r = await analyzeCaptureFile(file, { format: args.format, since: args.since, until: args.until, parallel: readerThreads(args.jobs) });
+    // `-` is standard input: `journalctl -k | kleak analyze -`
+    const r = await analyzeCaptureFile(file, { format: args.format, since: args.since, until: args.until, parallel: readerThreads(args.jobs), input: file === '-' ? process.stdin : undefined });
     if (!r.ok) {
       failed = true;
       process.stderr.write(`kleak: ${file}: ${r.reason}\n`);

@@ -13,8 +13,8 @@ export interface CliRun {
 }
 
 /** Run the CLI with `args`; a run that does not finish within `timeout` fails the test (a hang is a failure). */
-export function runCli(args: string[], { timeout = 120_000, env }: { timeout?: number; env?: NodeJS.ProcessEnv } = {}): CliRun {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout, maxBuffer: 256 << 20, env });
+export function runCli(args: string[], { timeout = 120_000, env, input }: { timeout?: number; env?: NodeJS.ProcessEnv; input?: Buffer | string } = {}): CliRun {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout, maxBuffer: 256 << 20, env, input });
   assert.equal(r.error, undefined, `kleak ${args.join(' ')} did not finish: ${r.error}`);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

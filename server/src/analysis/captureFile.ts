@@ -1,12 +1,13 @@
 // Analyses a capture file from disk as a stream: detects the format from the head, then
 // feeds every line to that format's analyzer. Shared by the CLI and (for large files) the server.
-import { createReadStream, promises as fs } from 'node:fs';
+import { ReadStream, createReadStream, promises as fs } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { CaptureFormat, FORMATS, detectFormat, formatById } from './formats/registry';
 import { CaptureView } from './views/captureView';
 import { LineStats, MAX_LINE_CHARS, binaryReason, feedByteLines, readLines } from './lineReader';
 import { analyzeSnapshotFolder } from './snapshotFolder';
 import { ParallelOptions, readInParallel } from './parallelCapture';
-import { GzipCut, fileBytes, gzipCutMessage } from './gzipSource';
+import { GzipCut, fileBytes, gzipCutMessage, isGzipFile } from './gzipSource';
 
 /** How much of the head of a file may be read to recognise its format. */
 export const DETECT_MAX_LINES = 5000;
@@ -34,6 +35,8 @@ export interface AnalyzeFileOptions {
   until?: number;
   /** Read large uncompressed captures with worker threads (see parallelCapture); one thread without. */
   parallel?: ParallelOptions;
+  /** Read this stream (standard input, `-` to the CLI) instead of the file at `path`: once, as it comes. */
+  input?: Readable;
 }
 
 /** Reports progress by the bytes read from disk (for .gz: compressed bytes), about every 1%. */
@@ -61,7 +64,8 @@ function known(): string {
 export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptions = {}): Promise<CaptureFileResult> {
   const r = await analyzeWithFormat(path, options);
   // A forced format that finds nothing is most often the wrong one: say what the file looks like.
-  if (r.ok && options.format !== undefined && r.view.records === 0 && !r.stats.binary) {
+  // (read again from its start: a regular file only, a pipe is read once)
+  if (r.ok && options.format !== undefined && r.view.records === 0 && !r.stats.binary && !options.input && (await fs.stat(path).catch(() => undefined))?.isFile()) {
     const seen = await detectHead(path, options.signal).catch(() => undefined);
     if (seen && seen.format.id !== r.format.id) {
       r.view.findings.push({
@@ -121,15 +125,23 @@ async function readHead(lines: AsyncGenerator<string>): Promise<{ head: string[]
 }
 
 async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Promise<CaptureFileResult> {
-  let size: number;
-  try {
-    const st = await fs.stat(path);
-    // A folder is a series of slab/meminfo snapshot files (or says why it is not).
-    if (st.isDirectory()) return analyzeSnapshotFolder(path, options);
-    size = st.size;
-    await fs.access(path, fs.constants.R_OK);
-  } catch (e) {
-    return { ok: false, reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  // A regular file can be read again from its start, in parts or by its size; a pipe (`-`,
+  // /dev/stdin, a FIFO, `<(…)`) is read once, as it comes.
+  let regular = false;
+  let size = Infinity;
+  let gzipFile = false;
+  if (!options.input) {
+    try {
+      const st = await fs.stat(path);
+      // A folder is a series of slab/meminfo snapshot files (or says why it is not).
+      if (st.isDirectory()) return analyzeSnapshotFolder(path, options);
+      regular = st.isFile();
+      if (regular) size = st.size;
+      await fs.access(path, fs.constants.R_OK);
+      if (regular && size > 0) gzipFile = await isGzipFile(path);
+    } catch (e) {
+      return { ok: false, reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    }
   }
   if (size === 0) return { ok: false, reason: 'empty file' };
 
@@ -139,10 +151,10 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
     if (!forced) return { ok: false, reason: `unknown format "${options.format}" (known: ${FORMATS.map((f) => f.id).join(', ')})` };
   }
 
-  const stream = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
+  const stream = options.input ?? createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
   const cut: GzipCut = { truncated: false };
   const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
-  const lines = readLines(withProgress(fileBytes(path, stream, cut), stream, size, options.onProgress), stats);
+  const lines = readLines(withProgress(fileBytes(path, stream, cut), options.input ? { bytesRead: 0 } : (stream as ReadStream), size, options.onProgress), stats);
   let second: { destroy(): void } | undefined;
   try {
     let format = forced;
@@ -151,13 +163,14 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       ({ head, format } = await readHead(lines));
       if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
       if (!format) {
+        if (!regular && stats.bytes === 0) return { ok: false, reason: 'empty input: nothing came through the pipe' };
         if (cut.truncated) return { ok: false, reason: `the gzip data ends early (the file was cut short), and its ${stats.lines} lines before the cut look like no ${known()}` };
         const longLine = stats.cutLines > 0 ? ` (it has lines over ${MAX_LINE_CHARS} characters)` : '';
         return { ok: false, reason: `unknown format${longLine}: no line of the head of the file looks like a ${known()}` };
       }
     }
     let analyzer = format.create({ since: options.since, until: options.until, detail: false });
-    if (options.parallel && analyzer.absorbPart && !path.endsWith('.gz')) {
+    if (options.parallel && analyzer.absorbPart && regular && !gzipFile) {
       stream.destroy();
       const data = { path, format: format.id, since: options.since, until: options.until };
       let run: Awaited<ReturnType<typeof readInParallel>>;
@@ -176,7 +189,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       // thread): one thread reads it from the start.
       analyzer = format.create({ since: options.since, until: options.until, detail: false });
     }
-    if (analyzer.bytes) {
+    if (analyzer.bytes && regular) {
       // The byte path reads the file again from its start, without decoding what it recognises.
       stream.destroy();
       const again = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
@@ -189,6 +202,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
     }
     for (const l of head) analyzer.push(l);
     for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(r.value);
+    if (!regular && stats.bytes === 0) return { ok: false, reason: 'empty input: nothing came through the pipe' };
     if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
     return { ok: true, format, view: withCutWarning(analyzer.finish(), cut, stats), stats };
   } catch (e) {

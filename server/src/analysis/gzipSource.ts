@@ -1,12 +1,30 @@
-// The bytes of a capture file, decompressed when it is a .gz. A .gz cut short (a copy, an upload
+// The bytes of a capture, decompressed when they are gzip data (by the .gz name, or by gzip's
+// magic bytes: a pipe or a renamed file has no name to go by). A .gz cut short (a copy, an upload
 // or a download that stopped) is common with big traces: rather than failing at its last byte, it
 // can be read as far as it goes, with the cut reported, since everything before it is intact.
-import type { Readable } from 'node:stream';
+import { promises as fs } from 'node:fs';
+import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
-/** Set when the gzip data ended before its trailer. */
+/** What reading the bytes found out: gzip data, and whether it ended before its trailer. */
 export interface GzipCut {
   truncated: boolean;
+  gzip?: boolean;
+}
+
+const isGzipMagic = (b: Buffer) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+
+/** Whether a regular file is gzip data: by its name, else by its first two bytes. */
+export async function isGzipFile(path: string): Promise<boolean> {
+  if (path.endsWith('.gz')) return true;
+  const fh = await fs.open(path, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(b, 0, 2, 0);
+    return isGzipMagic(b.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
 }
 
 /** zlib's error for input that ends inside the compressed stream. */
@@ -15,17 +33,29 @@ function isCutShort(e: unknown): boolean {
 }
 
 /**
- * The file's bytes, gunzipped when `path` ends in .gz. With `cut`, a .gz that ends early ends
- * the stream there (after every byte it could decompress) and sets `cut.truncated`; without it,
- * that stream fails with a message saying the file was cut short.
+ * The bytes of `stream`, gunzipped when `path` ends in .gz or they start with gzip's magic. With
+ * `cut`, gzip data that ends early ends the stream there (after every byte it could decompress)
+ * and sets `cut.truncated`; without it, the stream fails saying the file was cut short.
  */
 export async function* fileBytes(path: string, stream: Readable, cut?: GzipCut): AsyncGenerator<Buffer> {
-  if (!path.endsWith('.gz')) {
-    yield* stream as AsyncIterable<Buffer>;
+  const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const first = await chunks.next();
+  if (first.done) return;
+  async function* all(): AsyncGenerator<Buffer> {
+    yield first.value;
+    for (let r = await chunks.next(); !r.done; r = await chunks.next()) yield r.value;
+  }
+  const gzip = path.endsWith('.gz') || isGzipMagic(first.value);
+  if (cut) cut.gzip = gzip;
+  if (!gzip) {
+    yield* all();
     return;
   }
+  const gunzip = createGunzip();
+  // (pipeline, not pipe: a read error or a cancel of the file reaches the gunzip stream too)
+  pipeline(Readable.from(all()), gunzip, () => undefined);
   try {
-    yield* stream.pipe(createGunzip()) as AsyncIterable<Buffer>;
+    yield* gunzip as AsyncIterable<Buffer>;
   } catch (e) {
     if (!isCutShort(e)) throw gzipError(e);
     if (!cut) throw new Error('the gzip data ends early (the file was cut short)');
