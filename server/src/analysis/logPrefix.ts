@@ -13,8 +13,14 @@ const PREFIXES: RegExp[] = [
   /^\d{9,11}\.\d+ \S+ kernel: ?/,
   // journalctl -o short-monotonic: "[  634.493181] host kernel: " (before the dmesg stamp, which it starts with)
   /^\[ *\d+\.\d+\] \S+ kernel: ?/,
+  // dmesg -x (--decode): "kern  :warn  : ", before its stamp
+  /^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|res0|res1|res2|res3|local[0-7]) *:(?:emerg|alert|crit|err|warn|notice|info|debug) *: ?/,
   /^\[ *\d+\.\d+\] ?/, // dmesg "[   12.345678] "
+  /^\[ *\d+\.\d+ <\s*\d+\.\d+>\] ?/, // dmesg -d (--show-delta): "[    1.000000 <    0.000123>] "
+  /^\[< *\d+\.\d+>\] ?/, // dmesg --time-format delta: "[<    0.000123>] "
   /^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?/, // dmesg -T
+  /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d{6}[+-]\d\d:\d\d ?/, // dmesg --time-format iso: "2026-11-22T02:57:15,000000+00:00 "
+  /^\[(?:[A-Z][a-z]{2}\d\d \d\d:\d\d| *\+\d+\.\d+)\] ?/, // dmesg -e (reltime): "[Nov22 02:57] ", then "[  +0.000123] "
   /^\[ *[TC]\d+\] ?/, // CONFIG_PRINTK_CALLER "[T1234] "
 ];
 

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { isJournalSeparator, logPrefixLength } from '../../../server/src/analysis/logPrefix';
 
 describe('log prefixes', () => {
@@ -20,6 +21,15 @@ describe('log prefixes', () => {
     ['2024-01-26T15:04:11.123456+0800 uos-PC kernel: ', 'x'],
     // journalctl without -k keeps the dmesg stamp the kernel put in the message (rsyslog-forwarded)
     ['Jan 26 15:04:11 uos-PC kernel: [  634.493181] ', 'x'],
+    // util-linux dmesg's other time formats and --decode, as printed by dmesg 2.41 on Debian (6.18)
+    ['2026-11-22T02:57:15,000000+00:00 ', 'Linux version 6.18.44-fc-v769'], // --time-format iso
+    ['kern  :notice: [    0.000000] ', 'Linux version 6.18.44-fc-v769'], // -x
+    ['kern  :info  : [    0.000000] ', 'Command line: console=ttyS0 quiet'], // -x
+    ['kern  :err   : ', 'unreferenced object 0xffff8881675f7000 (size 192):'], // -x -t
+    ['[    0.000000 <    0.000000>] ', 'Linux version 6.18.44-fc-v769'], // -d
+    ['[Nov22 02:57] ', 'Linux version 6.18.44-fc-v769'], // -e, a minute's first line
+    ['[  +0.000000] ', 'x86 CPU feature dependency check failure'], // -e, the lines after it
+    ['[<    0.000000>] ', 'Command line: console=ttyS0 quiet'], // --time-format delta
   ];
   for (const [prefix, rest] of cases) {
     it(JSON.stringify(prefix), () => assert.equal(logPrefixLength(prefix + rest), prefix.length));
@@ -28,6 +38,27 @@ describe('log prefixes', () => {
     assert.equal(logPrefixLength('[    0.000000] Booting Linux on physical CPU 0x0'), '[    0.000000] '.length);
     assert.equal(logPrefixLength('[    0.000000] Command line: BOOT_IMAGE=/vmlinuz'), '[    0.000000] '.length);
   });
+  it('every time format of this machine\'s own dmesg: stripped, each line is its `dmesg -t` text (as root)', (t) => {
+    // (dmesg needs root, or kernel.dmesg_restrict=0; CI runs as root, so there it always runs)
+    const dmesg = (...args: string[]) => execFileSync('dmesg', args, { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n').slice(0, 300);
+    let plain: string[];
+    try {
+      plain = dmesg('-t');
+    } catch (e) {
+      if (process.getuid?.() === 0) throw e;
+      t.diagnostic(`dmesg is not readable without root here: ${(e as Error).message.split('\n')[0]}`);
+      return;
+    }
+    assert.ok(plain.length > 50, `${plain.length} lines of dmesg`);
+    for (const args of [[], ['-x'], ['-x', '-t'], ['-d'], ['-e'], ['-T'], ['-r'], ['--time-format', 'iso'], ['--time-format', 'delta'], ['--time-format', 'reltime']]) {
+      const lines = dmesg(...args);
+      const stripped = lines.map((l) => l.slice(logPrefixLength(l)));
+      // (-r prints raw records: the text is the same, the line count may differ by continuation lines)
+      const n = Math.min(plain.length, stripped.length) - 1; // the last line of a live buffer may differ
+      assert.deepEqual(stripped.slice(0, n), plain.slice(0, n), `dmesg ${args.join(' ')}`);
+    }
+  });
+
   it('journalctl separators', () => {
     assert.ok(isJournalSeparator('-- Boot 1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6 --'));
     assert.ok(isJournalSeparator('-- Logs begin at Fri 2024-01-26 09:12:01 CST, end at Fri 2024-01-26 15:30:44 CST. --'));

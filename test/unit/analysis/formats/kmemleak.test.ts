@@ -115,7 +115,11 @@ describe('kmemleak variants', () => {
   it('dmesg timestamps, caller ids and syslog prefixes around the same records', () => {
     const lines = fixtureLines('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt').filter((l) => l !== '');
     const plain = parseKmemleak(lines);
-    const prefixes = ['[ 2272.976543] ', '[ 2272.976543] [T3711] ', 'Nov  7 06:07:22 host kernel: ', '<3>[   12.000001] '];
+    const prefixes = [
+      '[ 2272.976543] ', '[ 2272.976543] [T3711] ', 'Nov  7 06:07:22 host kernel: ', '<3>[   12.000001] ',
+      // util-linux dmesg: --time-format iso, -x, -x -t, -d, -e, --time-format delta
+      '2026-11-22T02:57:15,000000+00:00 ', 'kern  :err   : [ 2272.976543] ', 'kern  :err   : ', '[ 2272.976543 <    0.000012>] ', '[  +0.000012] ', '[<    0.000012>] ',
+    ];
     for (const prefix of prefixes) {
       const r = parseKmemleak(lines.map((l) => prefix + l));
       assert.equal(r.objects.length, 3, prefix);

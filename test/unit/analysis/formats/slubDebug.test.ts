@@ -67,7 +67,7 @@ describe('SLUB debug details', () => {
     assert.equal(b.startLine, 0, 'the ===== rule before BUG starts the report');
   });
 
-  describe('03 as journalctl prints it: every -o style finds the same report', () => {
+  describe('03 as journalctl and dmesg print it: every style finds the same report', () => {
     // The capture's own dmesg stamps replaced by what journalctl -k prints before each line.
     const body = fixtureLines(DIR, 'slub_debug_03_x86_next2013_redzone_alloc_free_tracks.txt').map((l) => l.replace(/^\[ *\d+\.\d+\] ?/, ''));
     const styles: [string, string][] = [
@@ -76,6 +76,11 @@ describe('SLUB debug details', () => {
       ['short-full', 'Fri 2024-01-26 15:04:11 CST testbox kernel: '],
       ['short-unix', '1706252651.123456 testbox kernel: '],
       ['short-iso-precise', '2024-01-26T15:04:11.123456+0800 testbox kernel: '],
+      // and util-linux dmesg's own styles: --time-format iso, -x, -d, -e
+      ['dmesg --time-format iso', '2024-01-26T15:04:11,123456+08:00 '],
+      ['dmesg -x', 'kern  :err   : [  719.294527] '],
+      ['dmesg -d', '[  719.294527 <    0.000031>] '],
+      ['dmesg -e', '[  +0.000031] '],
     ];
     for (const [style, prefix] of styles) {
       it(style, () => {
