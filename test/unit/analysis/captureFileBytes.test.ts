@@ -9,8 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { analyzeCaptureFile } from '../../../server/src/analysis/captureFile';
-import { formatById } from '../../../server/src/analysis/formats/registry';
-import { splitLines } from '../../../server/src/analysis/lineReader';
+import { byLines } from '../../helpers/analyzeText';
 import { fixturePath, fixturesIn, generatedPath } from '../../helpers/fixtures';
 
 let tmp: string;
@@ -19,14 +18,6 @@ before(() => {
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** The report of the line path (as an editor's document is read) for the same text, without editor details. */
-function byLines(format: string, text: string) {
-  const a = formatById(format)!.create({ detail: false });
-  const lines = splitLines(text);
-  if (lines.at(-1) === '') lines.pop();
-  for (const l of lines) a.push(l);
-  return a.finish();
-}
 
 async function same(file: string, format: string) {
   const r = await analyzeCaptureFile(file, { format });

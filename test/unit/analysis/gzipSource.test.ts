@@ -8,7 +8,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { analyzeCaptureFile } from '../../../server/src/analysis/captureFile';
 import { analyzeSnapshotFolder } from '../../../server/src/analysis/snapshotFolder';
-import { formatById } from '../../../server/src/analysis/formats/registry';
+import { byLines } from '../../helpers/analyzeText';
 import { splitLines } from '../../../server/src/analysis/lineReader';
 import { fixturePath, generatedPath } from '../../helpers/fixtures';
 
@@ -25,14 +25,6 @@ function put(name: string, bytes: Buffer): string {
   return file;
 }
 
-/** What an editor's line-by-line read of this text reports. */
-function byLines(format: string, text: string) {
-  const a = formatById(format)!.create({ detail: false });
-  const lines = splitLines(text);
-  if (lines.at(-1) === '') lines.pop();
-  for (const l of lines) a.push(l);
-  return a.finish();
-}
 
 /** Everything zlib can decompress from a cut .gz: what the cut file really holds. */
 const holds = (cut: Buffer) => zlib.gunzipSync(cut, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
