@@ -1,5 +1,6 @@
 // Captures that are not a named regular file: piped into `kleak analyze -` (`journalctl -k |`,
-// `ssh host cat /sys/kernel/debug/kmemleak |`), a FIFO or `<(…)`, gzip data under another name.
+// `ssh host cat /sys/kernel/debug/kmemleak |`), a FIFO or `<(…)`, gzip data under another name,
+// and the kernel's own files, whose size says 0 (`kleak analyze /proc/slabinfo`).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -76,5 +77,36 @@ describe('gzip data under another name', () => {
     const k = path.join(tmp, 'kmemleak-report');
     fs.writeFileSync(k, zlib.gzipSync(fixtureText('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt')));
     assert.equal(report(kleak('analyze', '--json', k)).records, 3);
+  });
+});
+
+describe('the kernel\'s own files (procfs says their size is 0)', () => {
+  it('/proc/meminfo and /proc/buddyinfo: read as they come, one snapshot each, not an "empty file"', () => {
+    assert.equal(fs.statSync('/proc/meminfo').size, 0, 'procfs gives no size');
+    const [meminfo, buddyinfo] = JSON.parse(kleak('analyze', '--json', '/proc/meminfo', '/proc/buddyinfo').stdout);
+    assert.deepEqual([meminfo.format, meminfo.records], ['meminfo', 1]);
+    assert.deepEqual([buddyinfo.format, buddyinfo.records], ['buddyinfo', 1]);
+    assert.match(meminfo.problems[0].message, /^Only one snapshot: growth needs two or more\. Record a series/);
+  });
+
+  it(`/proc/slabinfo and /proc/vmallocinfo ${process.getuid?.() === 0 ? '(as root)' : '(not root: refused with the reason)'}`, () => {
+    const r = kleak('analyze', '--json', '/proc/slabinfo', '/proc/vmallocinfo');
+    if (process.getuid?.() !== 0) {
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /\/proc\/slabinfo: cannot read: EACCES/);
+      return;
+    }
+    assert.equal(r.code, 0, r.stderr);
+    const [slabinfo, vmallocinfo] = JSON.parse(r.stdout);
+    assert.deepEqual([slabinfo.format, slabinfo.records], ['slabinfo', 1]);
+    assert.equal(vmallocinfo.format, 'vmallocinfo');
+    const areas = fs.readFileSync('/proc/vmallocinfo', 'utf8').split('\n').filter((l) => /^0x[0-9a-f]+-0x[0-9a-f]+ /.test(l)).length;
+    assert.ok(Math.abs(vmallocinfo.records - areas) <= Math.max(20, areas * 0.05), `${vmallocinfo.records} areas read, ${areas} in the file now`);
+  });
+
+  it('an empty regular file is still an "empty file"', () => {
+    const f = path.join(tmp, 'empty.txt');
+    fs.writeFileSync(f, '');
+    assert.equal(kleak('analyze', f).stderr, `kleak: ${f}: empty file\n`);
   });
 });

@@ -64,8 +64,8 @@ function known(): string {
 export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptions = {}): Promise<CaptureFileResult> {
   const r = await analyzeWithFormat(path, options);
   // A forced format that finds nothing is most often the wrong one: say what the file looks like.
-  // (read again from its start: a regular file only, a pipe is read once)
-  if (r.ok && options.format !== undefined && r.view.records === 0 && !r.stats.binary && !options.input && (await fs.stat(path).catch(() => undefined))?.isFile()) {
+  // (read again from its start: a file with a size only; a pipe or a /proc file is read once)
+  if (r.ok && options.format !== undefined && r.view.records === 0 && !r.stats.binary && !options.input && await hasSize(path)) {
     const seen = await detectHead(path, options.signal).catch(() => undefined);
     if (seen && seen.format.id !== r.format.id) {
       r.view.findings.push({
@@ -81,6 +81,14 @@ export async function analyzeCaptureFile(path: string, options: AnalyzeFileOptio
   }
   return r;
 }
+
+/** A file whose size is known (not a pipe, not a procfs/sysfs file): it can be read again. */
+async function hasSize(path: string): Promise<boolean> {
+  const st = await fs.stat(path).catch(() => undefined);
+  return !!st?.isFile() && st.size > 0;
+}
+
+const emptyReason = (pipe: boolean) => (pipe ? 'empty input: nothing came through the pipe' : 'empty file');
 
 /** A .gz cut short was read as far as it goes: say so on the last line read. */
 function withCutWarning(view: CaptureView, cut: GzipCut, stats: LineStats): CaptureView {
@@ -126,8 +134,10 @@ async function readHead(lines: AsyncGenerator<string>): Promise<{ head: string[]
 
 async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Promise<CaptureFileResult> {
   // A regular file can be read again from its start, in parts or by its size; a pipe (`-`,
-  // /dev/stdin, a FIFO, `<(…)`) is read once, as it comes.
+  // /dev/stdin, a FIFO, `<(…)`) is read once, as it comes, and so is a file of procfs, sysfs or
+  // debugfs (/proc/slabinfo, /sys/kernel/debug/kmemleak), whose size says 0 whatever it holds.
   let regular = false;
+  let pipe = !!options.input;
   let size = Infinity;
   let gzipFile = false;
   if (!options.input) {
@@ -135,15 +145,15 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       const st = await fs.stat(path);
       // A folder is a series of slab/meminfo snapshot files (or says why it is not).
       if (st.isDirectory()) return analyzeSnapshotFolder(path, options);
-      regular = st.isFile();
+      regular = st.isFile() && st.size > 0;
+      pipe = !st.isFile();
       if (regular) size = st.size;
       await fs.access(path, fs.constants.R_OK);
-      if (regular && size > 0) gzipFile = await isGzipFile(path);
+      if (regular) gzipFile = await isGzipFile(path);
     } catch (e) {
       return { ok: false, reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
     }
   }
-  if (size === 0) return { ok: false, reason: 'empty file' };
 
   let forced: CaptureFormat | undefined;
   if (options.format !== undefined) {
@@ -163,7 +173,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       ({ head, format } = await readHead(lines));
       if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
       if (!format) {
-        if (!regular && stats.bytes === 0) return { ok: false, reason: 'empty input: nothing came through the pipe' };
+        if (!regular && stats.bytes === 0) return { ok: false, reason: emptyReason(pipe) };
         if (cut.truncated) return { ok: false, reason: `the gzip data ends early (the file was cut short), and its ${stats.lines} lines before the cut look like no ${known()}` };
         const longLine = stats.cutLines > 0 ? ` (it has lines over ${MAX_LINE_CHARS} characters)` : '';
         return { ok: false, reason: `unknown format${longLine}: no line of the head of the file looks like a ${known()}` };
@@ -202,7 +212,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
     }
     for (const l of head) analyzer.push(l);
     for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(r.value);
-    if (!regular && stats.bytes === 0) return { ok: false, reason: 'empty input: nothing came through the pipe' };
+    if (!regular && stats.bytes === 0) return { ok: false, reason: emptyReason(pipe) };
     if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
     return { ok: true, format, view: withCutWarning(analyzer.finish(), cut, stats), stats };
   } catch (e) {
