@@ -8,6 +8,7 @@ import { LineStats, MAX_LINE_CHARS, binaryReason, feedByteLines, readLines } fro
 import { analyzeSnapshotFolder } from './snapshotFolder';
 import { ParallelOptions, readInParallel } from './parallelCapture';
 import { GzipCut, fileBytes, gzipCutMessage, isGzipFile } from './gzipSource';
+import { JournalState, unwrapJournalJson } from './journalJson';
 
 /** How much of the head of a file may be read to recognise its format. */
 export const DETECT_MAX_LINES = 5000;
@@ -164,7 +165,8 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
   const stream = options.input ?? createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
   const cut: GzipCut = { truncated: false };
   const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
-  const lines = readLines(withProgress(fileBytes(path, stream, cut), options.input ? { bytesRead: 0 } : (stream as ReadStream), size, options.onProgress), stats);
+  const journal: JournalState = { json: false };
+  const lines = unwrapJournalJson(readLines(withProgress(fileBytes(path, stream, cut), options.input ? { bytesRead: 0 } : (stream as ReadStream), size, options.onProgress), stats), journal);
   let second: { destroy(): void } | undefined;
   try {
     let format = forced;
@@ -180,7 +182,8 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       }
     }
     let analyzer = format.create({ since: options.since, until: options.until, detail: false });
-    if (options.parallel && analyzer.absorbPart && regular && !gzipFile) {
+    // (a journal export is unwrapped line by line: it is never read in parts or as raw bytes)
+    if (options.parallel && analyzer.absorbPart && regular && !gzipFile && !journal.json) {
       stream.destroy();
       const data = { path, format: format.id, since: options.since, until: options.until };
       let run: Awaited<ReturnType<typeof readInParallel>>;
@@ -199,7 +202,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       // thread): one thread reads it from the start.
       analyzer = format.create({ since: options.since, until: options.until, detail: false });
     }
-    if (analyzer.bytes && regular) {
+    if (analyzer.bytes && regular && !journal.json) {
       // The byte path reads the file again from its start, without decoding what it recognises.
       stream.destroy();
       const again = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
