@@ -69,9 +69,12 @@ export function humanReport(r: JsonFileReport, all?: SuspectTotals): string {
   for (const p of r.problems) counts.set(p.severity, (counts.get(p.severity) ?? 0) + 1);
   if (r.problems.length > 0) {
     out.push(`  input problems: ${[...counts].map(([k, n]) => plural(n, k)).join(', ')}`);
-    for (const p of r.problems.filter((x) => x.severity === 'error' || x.severity === 'warning').slice(0, 10)) {
-      out.push(`    line ${p.line}: ${p.severity}: ${p.message}`);
-    }
+    // the worst first; information too (such as "Only one snapshot: … Record a series …"), which
+    // may be all a file has to say
+    const rank = (x: { severity: string }) => ['error', 'warning', 'information'].indexOf(x.severity);
+    const shown = r.problems.filter((x) => rank(x) >= 0).sort((a, b) => rank(a) - rank(b) || a.line - b.line);
+    for (const p of shown.slice(0, 10)) out.push(`    line ${p.line}: ${p.severity}: ${p.message}`);
+    if (shown.length > 10) out.push(`    … and ${shown.length - 10} more (--json lists them all)`);
   }
   return out.join('\n');
 }
