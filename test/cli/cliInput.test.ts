@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fixturePath, fixtureText, generatedPath } from '../helpers/fixtures';
-import { kleak, runCli } from '../helpers/cli';
+import { CLI, kleak, runCli } from '../helpers/cli';
 
 let tmp: string;
 before(() => {
@@ -77,6 +77,19 @@ describe('gzip data under another name', () => {
     const k = path.join(tmp, 'kmemleak-report');
     fs.writeFileSync(k, zlib.gzipSync(fixtureText('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt')));
     assert.equal(report(kleak('analyze', '--json', k)).records, 3);
+  });
+});
+
+describe('data compressed by another tool than gzip', () => {
+  it('an xz-compressed report: refused with the pipe that decompresses it, which works', () => {
+    const xz = path.join(tmp, 'kmemleak report.xz');
+    fs.writeFileSync(xz, execFileSync('xz', ['-c', KMEMLEAK]));
+    const r = kleak('analyze', xz);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `kleak: ${xz}: xz-compressed data: decompress it on the way in, \`xz -dc '${xz}' | kleak analyze -\` (kleak reads gzip itself)\n`);
+    // the suggested pipe, with this repository's CLI for `kleak`
+    const piped = execFileSync('sh', ['-c', `xz -dc '${xz}' | "$0" "$1" analyze --json -`, process.execPath, CLI], { encoding: 'utf8' });
+    assert.deepEqual(report({ code: 0, stdout: piped, stderr: '' }), report(kleak('analyze', '--json', KMEMLEAK)));
   });
 });
 

@@ -14,6 +14,21 @@ export interface LineStats {
   binary: boolean;
   /** The binary head is UTF-16 text (what Windows PowerShell's `>` writes), not UTF-8. */
   utf16?: boolean;
+  /** The binary head is data compressed by a tool other than gzip (which is read directly). */
+  compressed?: Compressor;
+}
+
+/** Compressors met on captures (sosreports are .tar.xz, journal files and backups often zstd). */
+const COMPRESSORS = [
+  { tool: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
+  { tool: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd] },
+  { tool: 'bzip2', magic: [0x42, 0x5a, 0x68] },
+  { tool: 'lz4', magic: [0x04, 0x22, 0x4d, 0x18] },
+] as const;
+export type Compressor = (typeof COMPRESSORS)[number]['tool'];
+
+function compressorOf(head: Buffer): Compressor | undefined {
+  return COMPRESSORS.find((c) => c.magic.every((b, i) => head[i] === b))?.tool;
 }
 
 /** UTF-16 by its byte-order mark, or by NULs in every other byte of a mostly-ASCII head. */
@@ -32,8 +47,12 @@ function looksUtf16(head: Buffer): boolean {
 
 /** Why a file whose head is binary is not read, and what to do when it is text after all. */
 export function binaryReason(stats: LineStats, file = 'FILE'): string {
-  if (!stats.utf16) return 'binary file, not a text capture';
   const quote = (s: string) => (/^[\w./+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  if (stats.compressed) {
+    const input = file === '-' ? '' : ` ${quote(file)}`;
+    return `${stats.compressed}-compressed data: decompress it on the way in, \`${stats.compressed} -dc${input} | kleak analyze -\` (kleak reads gzip itself)`;
+  }
+  if (!stats.utf16) return 'binary file, not a text capture';
   const gz = file.endsWith('.gz');
   const utf8 = gz ? file.replace(/(\.[^./]*)?\.gz$/, '.utf8$1') : file.replace(/(\.[^./]*)?$/, '.utf8$1');
   const convert = gz ? `zcat ${quote(file)} | iconv -f UTF-16 -t UTF-8 > ${quote(utf8)}` : `iconv -f UTF-16 -t UTF-8 ${quote(file)} > ${quote(utf8)}`;
@@ -59,6 +78,7 @@ async function* checkedChunks(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, 
       stats.binary = looksBinary(chunk.subarray(0, 8192));
       if (stats.binary) {
         stats.utf16 = looksUtf16(chunk);
+        stats.compressed = compressorOf(chunk);
         return;
       }
     }

@@ -67,6 +67,17 @@ describe('line reader', () => {
       assert.match(binaryReason(stats, "it's here.log"), /`iconv -f UTF-16 -t UTF-8 'it'\\''s here\.log' > 'it'\\''s here\.utf8\.log'`/);
       assert.match(binaryReason(stats, 'logs/dmesg.txt.gz'), /`zcat logs\/dmesg\.txt\.gz \| iconv -f UTF-16 -t UTF-8 > logs\/dmesg\.utf8\.txt`/);
     });
+    it('data of another compressor (xz, zstd, bzip2, lz4): named, with the pipe that decompresses it', async () => {
+      const magic: [string, number[]][] = [['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]], ['zstd', [0x28, 0xb5, 0x2f, 0xfd]], ['bzip2', [0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59]], ['lz4', [0x04, 0x22, 0x4d, 0x18]]];
+      for (const [tool, bytes] of magic) {
+        const data = Buffer.concat([Buffer.from(bytes), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 131 + 7) & 0xff))]);
+        const { lines, stats } = await collect([data]);
+        assert.deepEqual(lines, []);
+        assert.equal(stats.compressed, tool);
+        assert.equal(binaryReason(stats, 'sosreport/slabinfo'), `${tool}-compressed data: decompress it on the way in, \`${tool} -dc sosreport/slabinfo | kleak analyze -\` (kleak reads gzip itself)`);
+        assert.equal(binaryReason(stats, '-'), `${tool}-compressed data: decompress it on the way in, \`${tool} -dc | kleak analyze -\` (kleak reads gzip itself)`);
+      }
+    });
     it('a real binary with many NULs (an ELF header, a core dump page) stays binary', async () => {
       const elf = Buffer.alloc(4096);
       Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(elf);
