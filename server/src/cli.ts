@@ -1,10 +1,13 @@
-// kleak's headless CLI: `kleak analyze FILE… [--json] [--top N] [--format ID] [--since S] [--until S] [--jobs N]`.
+// kleak's headless CLI: `kleak analyze FILE… [--json] [--top N] [--format ID] [--since S] [--until S] [--jobs N] [--fail-on V,…]`.
 import { analyzeCaptureFile } from './analysis/captureFile';
 import { FORMATS } from './analysis/formats/registry';
+import { Verdict } from './analysis/model';
 import { JsonFileReport, humanReport, jsonReport, suspectTotals } from './cliReport';
 import { readerThreads } from './readerThreads';
 
-const USAGE = `Usage: kleak analyze FILE... [--json] [--top N] [--format ID] [--since S] [--until S] [--jobs N]
+const VERDICTS: readonly Verdict[] = ['likely-leak', 'possible-leak', 'cache', 'transient', 'stable'];
+
+const USAGE = `Usage: kleak analyze FILE... [--json] [--top N] [--format ID] [--since S] [--until S] [--jobs N] [--fail-on V,...]
 
 Analyse kernel memory-leak captures and rank the suspects. A FILE may be a folder
 of slab/meminfo snapshot files: they are read as one series, ordered by time; - is
@@ -15,7 +18,10 @@ standard input (plain or gzip data).
   --since S     traces: only events at or after S seconds (the capture's own timestamps)
   --until S     traces: only events at or before S seconds
   --jobs N      threads reading a large perf script capture (default: one per core, at most 3; 1: one)
-Exit status: 0 when every file was analysed, 2 when a file was unreadable or of unknown format.`;
+  --fail-on V   exit 3 when a suspect has one of these verdicts (comma-separated: ${VERDICTS.join(', ')}),
+                e.g. --fail-on likely-leak to fail a CI job on a leak
+Exit status: 0 when every file was analysed, 2 when a file was unreadable or of unknown format,
+3 when every file was analysed and one has a suspect with a --fail-on verdict.`;
 
 interface Args {
   files: string[];
@@ -25,6 +31,7 @@ interface Args {
   since?: number;
   until?: number;
   jobs?: number;
+  failOn?: Set<Verdict>;
 }
 
 function parseArgs(argv: string[]): Args | string {
@@ -45,6 +52,12 @@ function parseArgs(argv: string[]): Args | string {
       else if (!/^\d+$/.test(v) || Number(v) < 1) return `${x} needs a positive number`;
       else if (x === '--top') a.top = Number(v);
       else a.jobs = Number(v);
+    } else if (x === '--fail-on') {
+      const v = argv[++i];
+      const verdicts = (v ?? '').split(',').map((w) => w.trim()).filter(Boolean);
+      const unknown = verdicts.filter((w) => !VERDICTS.includes(w as Verdict));
+      if (verdicts.length === 0 || unknown.length > 0) return `--fail-on needs verdicts among ${VERDICTS.join(', ')}${unknown.length ? ` (not: ${unknown.join(', ')})` : ''}`;
+      a.failOn = new Set(verdicts as Verdict[]);
     } else if (x === '--') a.files.push(...argv.slice(i + 1)), (i = argv.length);
     else if (x.startsWith('-') && x !== '-') return `unknown option "${x}"`;
     else a.files.push(x);
@@ -66,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const reports: JsonFileReport[] = [];
   let failed = false;
+  let gated = false;
   for (const file of args.files) {
     // `-` is standard input: `journalctl -k | kleak analyze -`
     const r = await analyzeCaptureFile(file, { format: args.format, since: args.since, until: args.until, parallel: readerThreads(args.jobs), input: file === '-' ? process.stdin : undefined });
@@ -75,13 +89,15 @@ async function main(argv: string[]): Promise<number> {
       reports.push({ file, format: null, records: 0, problems: [], suspects: [], error: r.reason });
       continue;
     }
+    // (every suspect counts, also those past --top)
+    if (args.failOn && r.view.suspects.some((s) => args.failOn!.has(s.verdict))) gated = true;
     const report = jsonReport(file, r.view, args.top);
     if (r.parts !== undefined) report.parts = r.parts;
     reports.push(report);
     if (!args.json) process.stdout.write(humanReport(report, suspectTotals(r.view)) + '\n');
   }
   if (args.json) process.stdout.write(JSON.stringify(reports, null, 2) + '\n');
-  return failed ? 2 : 0;
+  return failed ? 2 : gated ? 3 : 0;
 }
 
 main(process.argv.slice(2)).then(

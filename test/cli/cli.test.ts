@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fixturePath, fixtureText, kmemleakFixtures } from '../helpers/fixtures';
+import { fixturePath, fixtureText, generatedPath, kmemleakFixtures } from '../helpers/fixtures';
 import { kleak } from '../helpers/cli';
 
 
@@ -74,6 +74,42 @@ describe('kleak analyze --json', () => {
     const [rep] = JSON.parse(kleak('analyze', '--json', f).stdout);
     assert.equal(rep.records, 3);
     assert.equal(rep.suspects[0].line, 301); // 300 lines of noise, then the first header
+  });
+});
+
+describe('kleak analyze --fail-on (gating a CI job)', () => {
+  const KMEMLEAK = fixturePath('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt');
+
+  it('exit 3 when a suspect has a listed verdict, with the report printed all the same; 0 otherwise', () => {
+    const r = kleak('analyze', '--json', '--fail-on', 'likely-leak', KMEMLEAK);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(JSON.parse(r.stdout)[0].suspects[0].verdict, 'likely-leak');
+    assert.equal(kleak('analyze', '--fail-on', 'cache,stable', KMEMLEAK).code, 0);
+    assert.equal(kleak('analyze', '--fail-on', 'cache, likely-leak', KMEMLEAK).code, 3, 'any of a list');
+  });
+
+  it('counts every suspect, also those past --top: the socketpair capture\'s dentry cache comes after its leak', () => {
+    const perf = generatedPath('perf-kmem-socketpair-task.txt.gz');
+    const top1 = JSON.parse(kleak('analyze', '--json', '--top', '1', perf).stdout)[0];
+    assert.equal(top1.suspects[0].verdict, 'likely-leak');
+    const r = kleak('analyze', '--json', '--top', '1', '--fail-on', 'cache', perf);
+    assert.equal(r.code, 3);
+    assert.equal(JSON.parse(r.stdout)[0].suspects.length, 1);
+  });
+
+  it('a snapshot series: the generated socket leak fails, a growing reclaimable cache alone does not', () => {
+    const series = generatedPath('slab-socketpair/slabinfo-series.txt.gz');
+    assert.equal(kleak('analyze', '--fail-on', 'likely-leak', series).code, 3);
+    const verdicts = new Set(JSON.parse(kleak('analyze', '--json', series).stdout)[0].suspects.map((s: any) => s.verdict));
+    assert.deepEqual([...verdicts].sort(), ['cache', 'likely-leak', 'stable']);
+    assert.equal(kleak('analyze', '--fail-on', 'possible-leak,transient', series).code, 0);
+  });
+
+  it('an unreadable file wins over the gate (2); an unknown verdict is refused with the known ones', () => {
+    assert.equal(kleak('analyze', '--fail-on', 'likely-leak', KMEMLEAK, path.join(tmp, 'missing.txt')).code, 2);
+    const r = kleak('analyze', '--fail-on', 'leak', KMEMLEAK);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^kleak: --fail-on needs verdicts among likely-leak, possible-leak, cache, transient, stable \(not: leak\)\n/);
   });
 });
 
