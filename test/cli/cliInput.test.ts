@@ -117,6 +117,31 @@ describe('the kernel\'s own files (procfs says their size is 0)', () => {
     assert.ok(Math.abs(vmallocinfo.records - areas) <= Math.max(20, areas * 0.05), `${vmallocinfo.records} areas read, ${areas} in the file now`);
   });
 
+  it('an empty kmemleak file (what /sys/kernel/debug/kmemleak holds when nothing leaks) is a healthy answer, exit 0', async () => {
+    for (const name of ['kmemleak', 'kmemleak-2026-11-22.txt', 'node7.kmemleak']) {
+      const f = path.join(tmp, name);
+      fs.writeFileSync(f, '');
+      const r = kleak('analyze', '--json', '--fail-on', 'likely-leak,possible-leak', f);
+      assert.equal(r.code, 0, r.stderr);
+      const [rep] = JSON.parse(r.stdout);
+      assert.deepEqual([rep.format, rep.records, rep.suspects], ['kmemleak', 0, []]);
+      assert.match(rep.problems[0].message, /^Empty: kmemleak suspects no unreferenced object\. It scans every 10 minutes; "echo scan > \/sys\/kernel\/debug\/kmemleak" scans now/);
+      assert.equal(rep.problems[0].severity, 'information');
+    }
+    // read as debugfs gives it: a file without a size, read as it comes (here a FIFO named so)
+    const dir = fs.mkdtempSync(path.join(tmp, 'debugfs-'));
+    const fifo = path.join(dir, 'kmemleak');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', ': > "$1"', 'sh', fifo], { stdio: 'ignore' });
+    const done = new Promise((resolve) => writer.on('exit', resolve));
+    const r = kleak('analyze', fifo);
+    await done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /: kmemleak, 0 records/);
+    // another format forced on it: an empty file after all
+    assert.equal(kleak('analyze', '--format', 'slabinfo', path.join(tmp, 'kmemleak')).code, 2);
+  });
+
   it('an empty regular file is still an "empty file"', () => {
     const f = path.join(tmp, 'empty.txt');
     fs.writeFileSync(f, '');

@@ -1,6 +1,7 @@
 // Analyses a capture file from disk as a stream: detects the format from the head, then
 // feeds every line to that format's analyzer. Shared by the CLI and (for large files) the server.
 import { ReadStream, createReadStream, promises as fs } from 'node:fs';
+import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CaptureFormat, FORMATS, detectFormat, formatById } from './formats/registry';
 import { CaptureView } from './views/captureView';
@@ -91,6 +92,25 @@ async function hasSize(path: string): Promise<boolean> {
 
 const emptyReason = (pipe: boolean) => (pipe ? 'empty input: nothing came through the pipe' : 'empty file');
 
+/**
+ * Nothing read. Empty is what /sys/kernel/debug/kmemleak (or a copy named kmemleak*, the
+ * language's file pattern) holds when kmemleak suspects nothing: a healthy answer, not a refusal.
+ */
+function emptyInput(path: string, pipe: boolean, forced: CaptureFormat | undefined): CaptureFileResult {
+  const name = basename(path);
+  const kmemleak = formatById('kmemleak')!;
+  if (!(name.startsWith('kmemleak') || name.endsWith('.kmemleak')) || (forced && forced !== kmemleak)) return { ok: false, reason: emptyReason(pipe) };
+  const view = kmemleak.create({ detail: false }).finish();
+  view.findings = [{
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: 'information',
+    message: 'Empty: kmemleak suspects no unreferenced object. It scans every 10 minutes; "echo scan > /sys/kernel/debug/kmemleak" scans now, and a leak is reported once it stays unreferenced for a scan or two.',
+    code: 'kmemleak-empty',
+    related: [],
+  }];
+  return { ok: true, format: kmemleak, view, stats: { lines: 0, bytes: 0, cutLines: 0, binary: false } };
+}
+
 /** A .gz cut short was read as far as it goes: say so on the last line read. */
 function withCutWarning(view: CaptureView, cut: GzipCut, stats: LineStats): CaptureView {
   if (!cut.truncated) return view;
@@ -175,7 +195,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       ({ head, format } = await readHead(lines));
       if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
       if (!format) {
-        if (!regular && stats.bytes === 0) return { ok: false, reason: emptyReason(pipe) };
+        if (!regular && stats.bytes === 0) return emptyInput(path, pipe, forced);
         if (cut.truncated) return { ok: false, reason: `the gzip data ends early (the file was cut short), and its ${stats.lines} lines before the cut look like no ${known()}` };
         const longLine = stats.cutLines > 0 ? ` (it has lines over ${MAX_LINE_CHARS} characters)` : '';
         return { ok: false, reason: `unknown format${longLine}: no line of the head of the file looks like a ${known()}` };
@@ -215,7 +235,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
     }
     for (const l of head) analyzer.push(l);
     for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(r.value);
-    if (!regular && stats.bytes === 0) return { ok: false, reason: emptyReason(pipe) };
+    if (!regular && stats.bytes === 0) return emptyInput(path, pipe, forced);
     if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
     return { ok: true, format, view: withCutWarning(analyzer.finish(), cut, stats), stats };
   } catch (e) {
