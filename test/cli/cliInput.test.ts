@@ -46,6 +46,15 @@ describe('kleak analyze - (standard input)', () => {
     assert.deepEqual(report(runCli(['analyze', '--json', '-'], { input: zlib.gzipSync(head) })), fromFile);
   });
 
+  it('binary data piped in, with or without --format: refused as binary', () => {
+    const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(4096, 0)]);
+    for (const args of [['analyze', '-'], ['analyze', '--format', 'kmemleak', '-']]) {
+      const r = runCli(args, { input: elf });
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, 'kleak: -: binary file, not a text capture\n', args.join(' '));
+    }
+  });
+
   it('nothing piped in: refused, saying nothing came through', () => {
     for (const args of [['analyze', '-'], ['analyze', '--format', 'kmemleak', '-']]) {
       const r = runCli(args, { input: '' });

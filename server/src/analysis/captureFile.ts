@@ -235,8 +235,8 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
     }
     for (const l of head) analyzer.push(l);
     for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(r.value);
-    if (!regular && stats.bytes === 0) return emptyInput(path, pipe, forced);
     if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
+    if (!regular && stats.bytes === 0) return emptyInput(path, pipe, forced);
     return { ok: true, format, view: withCutWarning(analyzer.finish(), cut, stats), stats };
   } catch (e) {
     if ((e as Error).name === 'AbortError') return { ok: false, reason: 'cancelled' };
