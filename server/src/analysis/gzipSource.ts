@@ -6,10 +6,9 @@ import { promises as fs } from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
-/** What reading the bytes found out: gzip data, and whether it ended before its trailer. */
+/** Set when the gzip data ended before its trailer. */
 export interface GzipCut {
   truncated: boolean;
-  gzip?: boolean;
 }
 
 const isGzipMagic = (b: Buffer) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
@@ -46,7 +45,6 @@ export async function* fileBytes(path: string, stream: Readable, cut?: GzipCut):
     for (let r = await chunks.next(); !r.done; r = await chunks.next()) yield r.value;
   }
   const gzip = path.endsWith('.gz') || isGzipMagic(first.value);
-  if (cut) cut.gzip = gzip;
   if (!gzip) {
     yield* all();
     return;
