@@ -25,7 +25,7 @@ const SOCKETPAIR_FRAMES = ['unix_create1', '__sys_socketpair'];
 
 /** Only the fields the test reads of what the command returns (server/src/protocol.ts FileAnalysis). */
 interface Suspect { rank: number; verdict: string; site: string; count: number; bytes: number; stack: string[]; line: number; samples?: number[] }
-interface FileAnalysis { path: string; format: string; records: number; bytes: number; lines: number; suspects: Suspect[]; problemCount: number }
+interface FileAnalysis { path: string; format: string; records: number; bytes: number; lines: number; suspects: Suspect[]; problems: { line: number; severity: string; message: string }[]; problemCount: number }
 
 /** The gzipped capture in the shared captures folder beside the repository (as CI has it). */
 function gzCapture(): string {
@@ -181,5 +181,21 @@ describe('large captures (> 50 MB) analysed from disk', function () {
     assert.equal(gz.format, 'perf-script');
     assert.equal(gz.records, analysis.records);
     assert.deepEqual(gz.suspects.slice(0, 3).map((s) => [s.site, s.verdict, s.count]), analysis.suspects.slice(0, 3).map((s) => [s.site, s.verdict, s.count]));
+  });
+
+  it('the .gz cut short (an interrupted copy): analysed up to the cut, the cut an input problem on its last line', async () => {
+    assert.ok(analysis, 'no analysis (previous test failed)');
+    const cutGz = path.join(path.dirname(file.fsPath), `cut-${CAPTURE}.gz`);
+    const whole = fs.readFileSync(gzCapture());
+    fs.writeFileSync(cutGz, whole.subarray(0, Math.floor(whole.length / 3)));
+    const cut = await vscode.commands.executeCommand<FileAnalysis | undefined>('kleak.analyzeCaptureFile', vscode.Uri.file(cutGz));
+    assert.ok(cut, 'the command returned no analysis of the cut .gz');
+    assert.equal(cut.format, 'perf-script');
+    assert.ok(cut.records > 0 && cut.records < analysis.records, `${cut.records} of ${analysis.records} events before the cut`);
+    const problem = cut.problems.find((p) => /^The gzip data ends early: this \.gz was cut short/.test(p.message));
+    assert.ok(problem, `no cut reported among ${JSON.stringify(cut.problems)}`);
+    assert.equal(problem.severity, 'warning');
+    assert.equal(problem.line, cut.lines - 1, 'on the last line read (0-based)');
+    assert.ok(cut.suspects.some((s) => s.site === 'sk_prot_alloc'), 'the socketpair leak is already there before the cut');
   });
 });
