@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ProcReader, SlabRecorderCore, readProcFile, slabinfoReadable } from './recorderCore';
-import { RECORDING_EXTENSION, intervalSeconds, invalidScriptPath, recorderScript, recordingFileName, shellQuote, vmallocinfoRecordingName } from './recorderFormat';
+import { RECORDING_EXTENSION, intervalSeconds, invalidScriptPath, recorderScript, recordingFileName, vmallocinfoRecordingName } from './recorderFormat';
+import { shellQuote } from '../../../server/src/analysis/shellWord';
 import { SlabPanelManager } from './slabPanel';
 
 export const RECORD_COMMAND = 'kleak.recordSlabSnapshots';

@@ -1,6 +1,7 @@
 // The slab recorder's file format and its shell-script twin. A recording is a snapshot series
 // as server/src/analysis/snapshotSeries.ts reads it: each snapshot opens with `=== <epoch>`
 // and holds /proc/slabinfo then /proc/meminfo, verbatim. Pure: no vscode, no I/O.
+import { shellQuote } from '../../../server/src/analysis/shellWord';
 
 export const SLABINFO = '/proc/slabinfo';
 export const MEMINFO = '/proc/meminfo';
@@ -49,11 +50,6 @@ export function recordingFileName(d: Date): string {
 export function intervalSeconds(setting: unknown): number {
   const n = typeof setting === 'number' && Number.isFinite(setting) ? Math.round(setting) : 5;
   return Math.min(MAX_INTERVAL, Math.max(MIN_INTERVAL, n));
-}
-
-/** A string as one shell word, single-quoted. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Why a path cannot go into the generated script (control characters), or undefined. */

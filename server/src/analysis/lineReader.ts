@@ -45,19 +45,6 @@ function looksUtf16(head: Buffer): boolean {
   return Math.max(even, odd) > pairs * 0.9 && Math.min(even, odd) < pairs * 0.05;
 }
 
-/** Why a file whose head is binary is not read, and what to do when it is text after all. */
-export function binaryReason(stats: LineStats, file = 'FILE'): string {
-  const quote = (s: string) => (/^[\w./+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  if (stats.compressed) {
-    const input = file === '-' ? '' : ` ${quote(file)}`;
-    return `${stats.compressed}-compressed data: decompress it on the way in, \`${stats.compressed} -dc${input} | kleak analyze -\` (kleak reads gzip itself)`;
-  }
-  if (!stats.utf16) return 'binary file, not a text capture';
-  const gz = file.endsWith('.gz');
-  const utf8 = gz ? file.replace(/(\.[^./]*)?\.gz$/, '.utf8$1') : file.replace(/(\.[^./]*)?$/, '.utf8$1');
-  const convert = gz ? `zcat ${quote(file)} | iconv -f UTF-16 -t UTF-8 > ${quote(utf8)}` : `iconv -f UTF-16 -t UTF-8 ${quote(file)} > ${quote(utf8)}`;
-  return `UTF-16 text (as Windows PowerShell's \`>\` writes it), not UTF-8: convert it with \`${convert}\` and analyse that`;
-}
 
 /** Share of NUL or non-text control bytes above which a head of a file is binary. */
 function looksBinary(head: Buffer): boolean {

@@ -120,12 +120,14 @@ describe('external programs', () => {
     assert.ok(typed <= 2, `${typed} places type into a terminal (review each new one)`);
   });
 
-  it('the shell quoting used for typed commands keeps any value one literal word', async () => {
-    const { shellQuote } = await import('../../../client/src/slabPanel/recorderFormat');
+  it('the shell quoting used for typed and printed commands keeps any value one literal word', async () => {
+    const { shellQuote, shellWord } = await import('../../../server/src/analysis/shellWord');
     const { execFileSync } = await import('node:child_process');
-    for (const v of ["it's", '$(id)', '`id`', 'a b', '"; rm -rf ~ #', "'", "''", '\\', '!x', '*', '~', '-n']) {
-      const out = execFileSync('sh', ['-c', `printf '%s' ${shellQuote(v)}`], { encoding: 'utf8', timeout: 5000 });
-      assert.equal(out, v);
+    for (const quote of [shellQuote, shellWord]) {
+      for (const v of ["it's", '$(id)', '`id`', 'a b', '"; rm -rf ~ #', "'", "''", '\\', '!x', '*', '~', '-n', 'dmesg.txt', 'logs/a-b+c.txt']) {
+        const out = execFileSync('sh', ['-c', `printf '%s' ${quote(v)}`], { encoding: 'utf8', timeout: 5000 });
+        assert.equal(out, v);
+      }
     }
   });
 });

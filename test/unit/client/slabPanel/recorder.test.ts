@@ -17,10 +17,10 @@ import {
   invalidScriptPath,
   recorderScript,
   recordingFileName,
-  shellQuote,
   snapshotText,
   vmallocinfoRecordingName,
 } from '../../../../client/src/slabPanel/recorderFormat';
+import { shellQuote } from '../../../../server/src/analysis/shellWord';
 import { REPO_ROOT } from '../../../helpers/fixtures';
 import { analyzeLines, formatById } from '../../../../server/src/analysis/formats/registry';
 
