@@ -171,6 +171,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       pipe = !st.isFile();
       if (regular) size = st.size;
       await fs.access(path, fs.constants.R_OK);
+      // (known before reading, since parts are cut from the raw file: gzip data is read by one thread)
       if (regular) gzipFile = await isGzipFile(path);
     } catch (e) {
       return { ok: false, reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
