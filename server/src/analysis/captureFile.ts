@@ -10,7 +10,7 @@ import { binaryReason } from './binaryReason';
 import { analyzeSnapshotFolder } from './snapshotFolder';
 import { ParallelOptions, readInParallel } from './parallelCapture';
 import { GzipCut, fileBytes, gzipCutMessage, isGzipFile } from './gzipSource';
-import { JournalState, unwrapJournalJson } from './journalJson';
+import { JournalState, journalLine, journalState } from './journalJson';
 
 /** How much of the head of a file may be read to recognise its format. */
 export const DETECT_MAX_LINES = 5000;
@@ -130,7 +130,7 @@ function withCutWarning(view: CaptureView, cut: GzipCut, stats: LineStats): Capt
 async function detectHead(path: string, signal?: AbortSignal): Promise<{ format: CaptureFormat; line: number } | undefined> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20, signal });
   try {
-    const { head, format } = await readHead(readLines(fileBytes(path, stream, { truncated: false }), { lines: 0, bytes: 0, cutLines: 0, binary: false }));
+    const { head, format } = await readHead(readLines(fileBytes(path, stream, { truncated: false }), { lines: 0, bytes: 0, cutLines: 0, binary: false }), journalState());
     return format && { format, line: head.length - 1 };
   } finally {
     stream.destroy();
@@ -141,13 +141,14 @@ async function detectHead(path: string, signal?: AbortSignal): Promise<{ format:
  * Lines up to the first one with a format's signature, within DETECT_MAX_LINES/BYTES. Iterates
  * by hand: leaving a for-await loop would close the generator, and the caller goes on reading.
  */
-async function readHead(lines: AsyncGenerator<string>): Promise<{ head: string[]; format?: CaptureFormat }> {
+async function readHead(lines: AsyncGenerator<string>, journal: JournalState): Promise<{ head: string[]; format?: CaptureFormat }> {
   const head: string[] = [];
   let chars = 0;
   for (let r = await lines.next(); !r.done; r = await lines.next()) {
-    head.push(r.value);
-    chars += r.value.length;
-    const format = detectFormat(r.value);
+    const line = journalLine(r.value, journal);
+    head.push(line);
+    chars += line.length;
+    const format = detectFormat(line);
     if (format) return { head, format };
     if (head.length >= DETECT_MAX_LINES || chars >= DETECT_MAX_BYTES) break;
   }
@@ -187,14 +188,14 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
   const stream = options.input ?? createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
   const cut: GzipCut = { truncated: false };
   const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
-  const journal: JournalState = { json: false };
-  const lines = unwrapJournalJson(readLines(withProgress(fileBytes(path, stream, cut), options.input ? { bytesRead: 0 } : (stream as ReadStream), size, options.onProgress), stats), journal);
+  const journal = journalState();
+  const lines = readLines(withProgress(fileBytes(path, stream, cut), options.input ? { bytesRead: 0 } : (stream as ReadStream), size, options.onProgress), stats);
   let second: { destroy(): void } | undefined;
   try {
     let format = forced;
     let head: string[] = [];
     if (!format) {
-      ({ head, format } = await readHead(lines));
+      ({ head, format } = await readHead(lines, journal));
       if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
       if (!format) {
         if (!regular && stats.bytes === 0) return emptyInput(path, pipe, forced);
@@ -236,7 +237,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       return { ok: true, format, view: withCutWarning(analyzer.finish(), cut2, stats2), stats: stats2 };
     }
     for (const l of head) analyzer.push(l);
-    for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(r.value);
+    for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(journalLine(r.value, journal));
     if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
     if (!regular && stats.bytes === 0) return emptyInput(path, pipe, forced);
     return { ok: true, format, view: withCutWarning(analyzer.finish(), cut, stats), stats };

@@ -20,29 +20,27 @@ export function journalMessage(line: string): string | undefined {
   return undefined;
 }
 
-/** Whether the input turned out to be a journal export (decided by its first non-empty line). */
+/** Whether the input is a journal export: decided by its first non-empty line. */
 export interface JournalState {
+  decided: boolean;
   json: boolean;
 }
 
+export const journalState = (): JournalState => ({ decided: false, json: false });
+
 /**
- * The lines, or the MESSAGE of each when the first non-empty line is an exported journal entry.
- * A line of an export that is not an entry stays as it is (and is reported by the parser as
- * other output); a message's own newlines become spaces, one file line stays one line.
+ * The line as the parsers are to see it: the MESSAGE of an exported entry, or the line itself.
+ * In an export, a line that is not an entry stays as it is (the parser reports it as other
+ * output), and a message's own newlines become spaces: one file line stays one line. Synchronous
+ * and one test per line once decided, as it runs on every line of a capture.
  */
-export async function* unwrapJournalJson(lines: AsyncGenerator<string>, state: JournalState): AsyncGenerator<string> {
-  let decided = false;
-  for (let r = await lines.next(); !r.done; r = await lines.next()) {
-    const line = r.value;
-    if (!decided && line.trim() !== '') {
-      decided = true;
-      state.json = journalMessage(line) !== undefined;
-    }
-    if (!state.json) {
-      yield line;
-      continue;
-    }
-    const m = journalMessage(line);
-    yield m === undefined ? line : m.replace(/\r?\n/g, ' ');
+export function journalLine(line: string, state: JournalState): string {
+  if (!state.decided) {
+    if (line.trim() === '') return line;
+    state.decided = true;
+    state.json = journalMessage(line) !== undefined;
   }
+  if (!state.json) return line;
+  const m = journalMessage(line);
+  return m === undefined ? line : m.replace(/\r?\n/g, ' ');
 }

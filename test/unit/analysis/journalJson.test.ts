@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { analyzeCaptureFile } from '../../../server/src/analysis/captureFile';
-import { JournalState, journalMessage, unwrapJournalJson } from '../../../server/src/analysis/journalJson';
+import { journalLine, journalMessage, journalState } from '../../../server/src/analysis/journalJson';
 import { logPrefixLength } from '../../../server/src/analysis/logPrefix';
 import { fixtureLines } from '../../helpers/fixtures';
 
@@ -80,14 +80,10 @@ describe('journalctl -o json exports', () => {
     assert.equal(journalMessage('unreferenced object 0xffff8881675f7000 (size 192): "MESSAGE"'), undefined);
   });
 
-  it('the first non-empty line decides: a plain log that quotes an entry later on is left as it is', async () => {
-    const state: JournalState = { json: false };
+  it('the first non-empty line decides: a plain log that quotes an entry later on is left as it is', () => {
+    const state = journalState();
     const quoted = entry('unreferenced object 0xffff888100000000 (size 64):', 0);
-    async function* lines() {
-      yield* ['', 'unreferenced object 0xffff8881675f7000 (size 192):', quoted];
-    }
-    const out: string[] = [];
-    for await (const l of unwrapJournalJson(lines(), state)) out.push(l);
+    const out = ['', 'unreferenced object 0xffff8881675f7000 (size 192):', quoted].map((l) => journalLine(l, state));
     assert.deepEqual(out, ['', 'unreferenced object 0xffff8881675f7000 (size 192):', quoted]);
     assert.equal(state.json, false);
   });
