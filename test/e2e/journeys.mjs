@@ -163,6 +163,7 @@ export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', 
 
   // the meminfo series: the stacked Slab = SReclaimable + SUnreclaim (+ VmallocUsed) chart
   await wb.openFile(meminfo);
+  await page.locator('#status\\.editor\\.mode', { hasText: /meminfo/i }).waitFor({ timeout: 10_000 });
   await wb.runCommand(label);
   const mem = await wb.waitForWebview({ title: /Slab Growth: meminfo-series\.txt/, timeout: 60_000 });
   await mem.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });
@@ -197,6 +198,9 @@ export async function journeySlabPanelHostileNames(wb) {
   const text = [0, 1, 2, 3].map((k) => ['=== ' + (1795312468 + k), 'slabinfo - version: 2.1', ...names.map((n, i) => rows(n, i + k))].join('\n')).join('\n') + '\n';
   fs.writeFileSync(path.join(wb.runDir, 'workspace', 'slab', 'hostile.slabinfo'), text);
   await wb.openFile('slab/hostile.slabinfo');
+  // as a user does, run the command on the file once it shows (kleak also takes a tab whose editor
+  // is still loading: test/exthost/suite/slabPanel.test.ts)
+  await wb.page.locator('#status\\.editor\\.mode', { hasText: /slabinfo/i }).waitFor({ timeout: 10_000 });
   await wb.runCommand('kleak: Show Slab Growth');
   const frame = await wb.waitForWebview({ title: /Slab Growth: hostile\.slabinfo/ });
   await frame.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });

@@ -11,6 +11,7 @@ import { LanguageClient } from 'vscode-languageclient/node';
 import {
   FleetDto,
   HostToWebview,
+  SHOW_SLAB_GROWTH_COMMAND,
   SlabPanelOrigin,
   SlabSeriesParams,
   SlabSeriesRequest,
@@ -20,10 +21,10 @@ import {
   isSlabSeriesDto,
   isWebviewToHost,
 } from '../../../server/src/protocol';
+import { activeFileUri } from '../activeFile';
 import { makeNonce, panelHtml } from './html';
 
 export const SLAB_PANEL_VIEW_TYPE = 'kleak.slabGrowth';
-export const SHOW_SLAB_GROWTH_COMMAND = 'kleak.showSlabGrowth';
 /** Files larger than this are analysed from disk by path (VS Code does not open them as documents). */
 const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
 
@@ -358,7 +359,7 @@ export async function seriesOrigin(client: LanguageClient, arg: unknown): Promis
   let uri: vscode.Uri | undefined;
   if (typeof arg === 'string' && arg !== '') uri = vscode.Uri.parse(arg);
   else if (arg instanceof vscode.Uri) uri = arg;
-  else uri = vscode.window.activeTextEditor?.document.uri;
+  else uri = activeFileUri();
   if (!uri) {
     const picked = await vscode.window.showOpenDialog({
       canSelectFiles: true,

@@ -8,19 +8,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { RecorderDeps, SlabTestHooks, slabTestHooks } from './slabHooks';
 import { waitFor } from './waitFor';
 
-// The shape of client/src/slabPanel/index.ts SlabTestHooks (this project cannot import it: rootDir).
-interface RecorderDeps {
-  read: (path: string) => Promise<string>;
-  ask: (message: string, ...choices: string[]) => Thenable<string | undefined>;
-  createTerminal: (o: vscode.TerminalOptions) => Pick<vscode.Terminal, 'show' | 'sendText'>;
-}
-interface SlabTestHooks {
-  recorderDeps: RecorderDeps;
-  recording: () => { file: string; snapshots: number; slabinfo: boolean; statusText: string; statusVisible: boolean } | undefined;
-  panel: (fsPath: string) => { type: string; snapshots: number; caches: string[]; meminfoKeys: string[]; live: boolean; loads: number; lastLoadMs: number } | undefined;
-}
 type RecordResult = { started: true; file: string; slabinfo: boolean } | { started: false; script?: string; reason?: string };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,11 +29,7 @@ describe('kleak: Record Slab Snapshots', function () {
   let real: RecorderDeps;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<{ slab: SlabTestHooks } | undefined>('kleak.kleak');
-    assert.ok(ext, 'kleak is installed');
-    const api = await ext.activate();
-    assert.ok(api?.slab, 'activate() returns the test hooks under test');
-    hooks = api.slab;
+    hooks = await slabTestHooks();
     real = { ...hooks.recorderDeps };
     dir = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'slab-recorder-exthost');
     fs.mkdirSync(dir, { recursive: true });
