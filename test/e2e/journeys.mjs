@@ -23,7 +23,7 @@ export async function journeyOpenCapture(wb) {
   await editor.locator('.view-lines', { hasText: 'unreferenced object' }).waitFor();
 
   // language mode in the status bar (contributed language; file pattern kmemleak*)
-  await page.locator('#status\\.editor\\.mode', { hasText: /kmemleak/ }).waitFor({ timeout: 10_000 });
+  await page.locator('#status\\.editor\\.mode', { hasText: /kmemleak/ }).waitFor({ timeout: 20_000 });
 
   // squiggles: the extension activated on the language, started the server, which published diagnostics
   await editor.locator('.squiggly-warning').first().waitFor({ timeout: 30_000 });
@@ -52,7 +52,7 @@ export async function journeyOpenCapture(wb) {
 
   // hovering a frame explains it (the suspect frame: first outside the allocator)
   const hover = await wb.hoverText('blk_iolatency_init');
-  await hover.locator(':text("Suspect frame")').first().waitFor({ timeout: 10_000 });
+  await hover.locator(':text("Suspect frame")').first().waitFor({ timeout: 20_000 });
   await wb.screenshot('journey1-2-hover');
   await page.keyboard.press('Escape');
   await page.mouse.move(5, 5);
@@ -99,7 +99,7 @@ export async function journeyGenerateStapScript(wb, { label = 'kleak: Generate d
     if (answer !== null) await input.fill(answer);
     await wb.screenshot('journey2-prompt');
     await input.press('Enter');
-    await page.locator('.quick-input-widget', { hasText: title }).waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.locator('.quick-input-widget', { hasText: title }).waitFor({ state: 'hidden', timeout: 20_000 });
   }
   await page.locator('.tabs-container .tab.active', { hasText: 'd_alloc-d_free.stp' }).waitFor({ timeout: 15_000 });
   // The editor renders spaces as no-break spaces.
@@ -121,7 +121,7 @@ export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', 
   const { page } = wb;
   const editor = await wb.openFile(capture);
   await editor.locator('.view-lines', { hasText: 'OBJS' }).waitFor();
-  await page.locator('#status\\.editor\\.mode', { hasText: /slabtop/i }).waitFor({ timeout: 10_000 });
+  await page.locator('#status\\.editor\\.mode', { hasText: /slabtop/i }).waitFor({ timeout: 20_000 });
   await wb.runCommand(label);
   const frame = await wb.waitForWebview({ title: /Slab Growth: slabtop-series\.txt/ });
   await frame.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });
@@ -139,7 +139,7 @@ export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', 
 
   // the table lists the socket cache (a likely leak) and dentry (a reclaimable cache)
   const row = (name) => frame.locator(`vscode-table-row[data-key="${name}"]`);
-  await row('sock_inode_cache').waitFor({ timeout: 10_000 });
+  await row('sock_inode_cache').waitFor({ timeout: 20_000 });
   assert.equal((await row('sock_inode_cache').locator('vscode-table-cell').nth(1).innerText()).trim(), 'likely-leak');
   assert.equal((await row('dentry').locator('vscode-table-cell').nth(1).innerText()).trim(), 'cache');
   await wb.screenshot('journey3-slab-panel');
@@ -157,13 +157,13 @@ export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', 
 
   // the cache name links back to its row in the latest snapshot of the capture
   await row('sock_inode_cache').locator('button.link').click();
-  await page.locator('.tabs-container .tab.active[data-resource-name="slabtop-series.txt"]').waitFor({ timeout: 10_000 });
+  await page.locator('.tabs-container .tab.active[data-resource-name="slabtop-series.txt"]').waitFor({ timeout: 20_000 });
   await waitUntil(async () => /Ln 2353\b/.test((await page.locator('#status\\.editor\\.selection').innerText().catch(() => '')) ?? ''), 10_000, 'the cursor on line 2353 (sock_inode_cache in the last snapshot)');
   await wb.activeEditor().locator('.view-line', { hasText: /sock_inode_cache/ }).first().waitFor();
 
   // the meminfo series: the stacked Slab = SReclaimable + SUnreclaim (+ VmallocUsed) chart
   await wb.openFile(meminfo);
-  await page.locator('#status\\.editor\\.mode', { hasText: /meminfo/i }).waitFor({ timeout: 10_000 });
+  await page.locator('#status\\.editor\\.mode', { hasText: /meminfo/i }).waitFor({ timeout: 20_000 });
   await wb.runCommand(label);
   const mem = await wb.waitForWebview({ title: /Slab Growth: meminfo-series\.txt/, timeout: 60_000 });
   await mem.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });
@@ -175,14 +175,14 @@ export async function journeySlabPanel(wb, { label = 'kleak: Show Slab Growth', 
   const memTab = page.locator('.tabs-container .tab', { hasText: /Slab Growth: meminfo-series\.txt/ });
   await memTab.hover();
   await memTab.locator('.tab-actions .action-label[aria-label^="Close"]').click();
-  await memTab.waitFor({ state: 'detached', timeout: 10_000 });
+  await memTab.waitFor({ state: 'detached', timeout: 20_000 });
 
   // after a window reload the panel comes back (WebviewPanelSerializer) with its filter and selection
   await wb.reloadWindow();
   await wb.explorerRow('slabtop-series.txt').waitFor({ timeout: 60_000 });
   const restored = await wb.waitForWebview({ title: /Slab Growth: slabtop-series\.txt/, timeout: 60_000 });
   await restored.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });
-  await restored.locator('vscode-table-row.selected[data-key="sock_inode_cache"]').waitFor({ timeout: 10_000 });
+  await restored.locator('vscode-table-row.selected[data-key="sock_inode_cache"]').waitFor({ timeout: 20_000 });
   assert.equal(await restored.locator('#filter').evaluate((f) => f.value), 'sock');
   assert.equal(await restored.locator('vscode-table-body vscode-table-row:not([hidden])').count(), 1);
   await waitUntil(async () => (await paintedPixels(restored.locator('canvas#cache-chart'))) > 1000, 15_000, 'the restored chart to be painted');
@@ -200,11 +200,11 @@ export async function journeySlabPanelHostileNames(wb) {
   await wb.openFile('slab/hostile.slabinfo');
   // as a user does, run the command on the file once it shows (kleak also takes a tab whose editor
   // is still loading: test/exthost/suite/slabPanel.test.ts)
-  await wb.page.locator('#status\\.editor\\.mode', { hasText: /slabinfo/i }).waitFor({ timeout: 10_000 });
+  await wb.page.locator('#status\\.editor\\.mode', { hasText: /slabinfo/i }).waitFor({ timeout: 20_000 });
   await wb.runCommand('kleak: Show Slab Growth');
   const frame = await wb.waitForWebview({ title: /Slab Growth: hostile\.slabinfo/ });
   await frame.locator('body[data-state="series"]').waitFor({ timeout: 30_000 });
-  await frame.locator('vscode-table-body vscode-table-row:not([hidden])').nth(names.length - 1).waitFor({ timeout: 10_000 });
+  await frame.locator('vscode-table-body vscode-table-row:not([hidden])').nth(names.length - 1).waitFor({ timeout: 20_000 });
   const seen = await frame.locator('vscode-table-body vscode-table-row:not([hidden])').evaluateAll((rows) => rows.map((r) => r.querySelector('vscode-table-cell')?.textContent));
   assert.deepEqual([...seen].sort(), [...names].sort(), 'each hostile name is one cell of text');
   const injected = await frame.locator('body').evaluate(() => ({
@@ -227,7 +227,7 @@ export async function journeySlabPanelHostileNames(wb) {
 export async function journeySlubPoison(wb, { capture = 'slub-debug/slub_debug_13_x86_64_6.13_btrfs_poison_overwritten_console_time.txt' } = {}) {
   const { page } = wb;
   await wb.openFile(capture);
-  await page.locator('#status\\.editor\\.mode', { hasText: /slub/i }).waitFor({ timeout: 10_000 });
+  await page.locator('#status\\.editor\\.mode', { hasText: /slub/i }).waitFor({ timeout: 20_000 });
   await wb.runCommand('View: Focus Problems');
   const error = page.locator('.markers-panel .monaco-list-row', { hasText: /Poison overwritten/ }).first();
   await error.waitFor({ timeout: 20_000 });
@@ -243,7 +243,7 @@ export async function journeySlubPoison(wb, { capture = 'slub-debug/slub_debug_1
   // which the server labels "allocation track:" / "free track:", in rows other than the Error.
   const relatedRow = (label) => page.locator('.markers-panel .monaco-list-row', { hasText: new RegExp(`${label} track: btrfs_encoded_read_regular_fill_pages\\+0x`), hasNotText: /Poison overwritten/ });
   const allocRow = relatedRow('allocation');
-  await allocRow.first().waitFor({ timeout: 10_000 });
+  await allocRow.first().waitFor({ timeout: 20_000 });
   assert.match(await allocRow.first().innerText(), /allocation track: btrfs_encoded_read_regular_fill_pages\+0x5e\/0x260 \[btrfs\] \(pid 18295, cpu 0, age 4\)/, 'the allocation track is a related-information row');
   assert.equal(await relatedRow('free').count(), 1, 'the free track is a related-information row too');
   await wb.screenshot('journey4-slub-poison');
