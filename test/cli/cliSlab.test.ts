@@ -172,6 +172,12 @@ describe('kleak analyze on every slab/meminfo sample', () => {
     });
   });
 
+  it('a grep series of LowFree: 0 suspects, and the summary says why and what to record', () => {
+    const r = kleak('analyze', fixturePath('meminfo', 'meminfo_01_arm32_lowfree_grep_series_leak.txt'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /: meminfo, 26 records, 0 suspects\n  input problems: 1 information\n    line 1: information: No slab cache or kernel-memory counter in this series \(it has LowFree;[^\n]* LowFree falls: −\d+ MiB[^\n]* Record \/proc\/meminfo whole, with \/proc\/slabinfo/);
+  });
+
   it('a folder with no snapshot is refused with one line', () => {
     const dir = path.join(tmp, 'nothing');
     fs.mkdirSync(dir);

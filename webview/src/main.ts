@@ -39,6 +39,7 @@ import {
   instanceSeries,
   rowLink,
   isSortKey,
+  meminfoNote,
   meminfoStack,
   perSnapshot,
   pointTitle,
@@ -267,7 +268,7 @@ function renderDetail(): void {
   memChart.set(stack);
   memBlock.hidden = stack.length === 0;
   memNote.hidden = stack.length > 0;
-  memNote.textContent = 'No /proc/meminfo in this capture: record it beside the slab snapshots to see SReclaimable and SUnreclaim.';
+  memNote.textContent = meminfoNote(detail.meminfo);
   if (filterField.value !== state.filter) filterField.value = state.filter;
   renderCacheTable();
 }

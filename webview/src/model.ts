@@ -145,6 +145,17 @@ export function meminfoStack(meminfo: Record<string, (number | null)[]>, times: 
   return keys.map((k) => ({ key: `meminfo:${k}`, label: k, points: toPoints(x, meminfo[k]), selected: false }));
 }
 
+/**
+ * What the panel says in place of the stacked chart when it has nothing to stack: no meminfo at
+ * all, or meminfo lines without a slab counter (a grep of LowFree or MemFree).
+ */
+export function meminfoNote(meminfo: Record<string, (number | null)[]>): string {
+  const keys = Object.keys(meminfo).filter((k) => meminfo[k].some((v) => v !== null));
+  if (keys.length === 0) return 'No /proc/meminfo in this capture: record it beside the slab snapshots to see SReclaimable and SUnreclaim.';
+  const shown = keys.slice(0, 4).join(', ') + (keys.length > 4 ? ', …' : '');
+  return `This capture's /proc/meminfo lines have no Slab, SReclaimable or SUnreclaim (only ${shown}): record /proc/meminfo whole, with /proc/slabinfo, to see which kernel memory grows.`;
+}
+
 // ---- the table -------------------------------------------------------------------------------
 
 export interface CacheRow {

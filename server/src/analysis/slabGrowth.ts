@@ -299,6 +299,9 @@ const COUNTERS: Record<string, Reclaim> = {
   KReclaimable: { reclaimable: true, basis: 'name', reason: 'KReclaimable is kernel memory reclaimable under pressure' },
 };
 
+/** The meminfo counters kleak attributes kernel memory by. */
+export const KERNEL_COUNTERS: readonly string[] = Object.keys(COUNTERS);
+
 export interface CounterGrowth extends FieldTrend {
   reclaim: Reclaim;
   verdict: SlabVerdict;

@@ -16,6 +16,7 @@ import {
   formatRate,
   instanceRows,
   instanceSeries,
+  meminfoNote,
   meminfoStack,
   pointTitle,
   rowLink,
@@ -27,6 +28,7 @@ import {
 import { buildFleet, grid } from '../../../client/src/slabPanel/prometheus';
 import { seriesDtoOfText, slabSeriesDto } from '../../helpers/slabSeries';
 import { FleetDto } from '../../../server/src/protocol';
+import { fixtureText } from '../../helpers/fixtures';
 
 const slabtop = slabSeriesDto('slabtop-series.txt');
 const meminfo = slabSeriesDto('meminfo-series.txt');
@@ -91,6 +93,19 @@ describe('slab panel model: the stacked Slab chart', () => {
     const onlySlab = meminfoStack({ Slab: [1, 2, null] }, [0, 1, 2]);
     assert.deepEqual(onlySlab.map((s) => [s.label, s.points.length]), [['Slab', 2]]);
     assert.deepEqual(meminfoStack(slabtop.meminfo, slabtop.times), []);
+  });
+});
+
+describe('slab panel model: the note in place of the stacked chart', () => {
+  it('a capture without meminfo is told to record it; a grep of LowFree is told it lacks the slab counters', () => {
+    assert.match(meminfoNote(slabtop.meminfo), /^No \/proc\/meminfo in this capture/);
+    // ../shared/captures/public/meminfo/meminfo_01: LowFree alone, 26 times
+    const lowFree = seriesDtoOfText(fixtureText('meminfo', 'meminfo_01_arm32_lowfree_grep_series_leak.txt'));
+    assert.deepEqual(meminfoStack(lowFree.meminfo, lowFree.times), []);
+    assert.equal(
+      meminfoNote(lowFree.meminfo),
+      "This capture's /proc/meminfo lines have no Slab, SReclaimable or SUnreclaim (only LowFree): record /proc/meminfo whole, with /proc/slabinfo, to see which kernel memory grows.",
+    );
   });
 });
 

@@ -8,6 +8,7 @@ import { buddyFreeBytes } from '../formats/buddyinfo';
 import {
   CacheGrowth,
   FieldTrend,
+  KERNEL_COUNTERS,
   SlabGrowthReport,
   analyzeSlabGrowth,
   counterGrowth,
@@ -21,6 +22,11 @@ import { CaptureView, Finding, FormatId, Lens, OutlineItem } from './captureView
 import { HoverIndex, MAX_RELATED, md, problemFindings } from './viewKit';
 
 export const SHOW_SLAB_GROWTH = 'kleak.showSlabGrowth';
+
+/** What to run to record a series kleak can attribute (slab caches and kernel counters). */
+const RECORD_SERIES = '"while sleep 10; do date; sudo cat /proc/slabinfo /proc/meminfo; done > slab-series.txt"';
+/** meminfo fields of free memory: their fall is the symptom, not its cause. */
+const FREE_FIELDS = ['MemAvailable', 'MemFree', 'LowFree'];
 
 /** Outline children (rows) across all snapshots; past it only growing caches are listed. */
 const MAX_OUTLINE_ROWS = 20000;
@@ -44,9 +50,7 @@ export function slabSeriesView(series: SnapshotSeries, format: FormatId): Captur
     findings.push({
       range: range(0, 0, 0),
       severity: 'information',
-      message:
-        'Only one snapshot: growth needs two or more. Record a series, e.g. ' +
-        '"while sleep 10; do date; sudo cat /proc/slabinfo /proc/meminfo; done > slab-series.txt".',
+      message: `Only one snapshot: growth needs two or more. Record a series, e.g. ${RECORD_SERIES}.`,
       code: 'single-snapshot',
       related: [],
     });
@@ -54,6 +58,8 @@ export function slabSeriesView(series: SnapshotSeries, format: FormatId): Captur
   const growing = report.caches.filter((c) => c.verdict !== 'stable');
   for (const c of growing.slice(0, MAX_GROWTH_FINDINGS)) findings.push(cacheFinding(c, report));
   for (const f of meminfoFindings(report)) findings.push(f);
+  const uncounted = uncountedFinding(report);
+  if (uncounted) findings.push(uncounted);
   findings.push(...problemFindings(series.problems));
 
   // Hovers (cache rows, meminfo fields, buddyinfo zones, timestamps), indexed on the first hover:
@@ -260,18 +266,40 @@ function meminfoFindings(report: SlabGrowthReport): Finding[] {
       related: [],
     });
   }
-  for (const key of ['MemAvailable', 'MemFree', 'LowFree']) {
-    const t = report.fields.get(key);
-    if (!t || t.points < 2 || t.growth >= 0 || -t.growth < 0.05 * t.first) continue;
-    out.push({
-      range: latest(t),
-      severity: 'information',
-      message: `${key} falls: ${signed(t.growth)} (${formatBytes(t.first)} → ${formatBytes(t.last)}, ${formatRate(t.slope, report.unit)}${t.points >= 3 ? `, R² ${t.r2.toFixed(2)}` : ''}).`,
-      code: 'meminfo-growth',
-      related: [],
-    });
+  for (const t of fallingFreeFields(report)) {
+    out.push({ range: latest(t), severity: 'information', message: `${fallText(t, report)}.`, code: 'meminfo-growth', related: [] });
   }
   return out;
+}
+
+/** Free-memory fields that fell by 5% or more over the series. */
+function fallingFreeFields(report: SlabGrowthReport): FieldTrend[] {
+  return FREE_FIELDS.map((k) => report.fields.get(k)).filter((t): t is FieldTrend => !!t && t.points >= 2 && t.growth < 0 && -t.growth >= 0.05 * t.first);
+}
+
+function fallText(t: FieldTrend, report: SlabGrowthReport): string {
+  return `${t.key} falls: ${signed(t.growth)} (${formatBytes(t.first)} → ${formatBytes(t.last)}, ${formatRate(t.slope, report.unit)}${t.points >= 3 ? `, R² ${t.r2.toFixed(2)}` : ''})`;
+}
+
+/**
+ * A meminfo series without a slab cache or kernel-memory counter, such as a grep of MemFree or
+ * LowFree (the usual first capture of "free memory keeps falling"). It shows memory going, never
+ * who holds it. Say so, and what to record instead: else all it says is "0 suspects".
+ */
+function uncountedFinding(report: SlabGrowthReport): Finding | undefined {
+  if (report.snapshots < 2 || report.caches.length > 0 || report.fields.size === 0 || counterGrowth(report).length > 0) return undefined;
+  const keys = [...report.fields.keys()];
+  const falls = fallingFreeFields(report).map((t) => `${fallText(t, report)}. `).join('');
+  return {
+    range: range(0, 0, 0),
+    severity: 'information',
+    message:
+      `No slab cache or kernel-memory counter in this series (it has ${keys.slice(0, 4).join(', ')}${keys.length > 4 ? ', …' : ''}; ` +
+      `none of ${KERNEL_COUNTERS.join(', ')}): it can show memory going, not who holds it. ` +
+      `${falls}Record /proc/meminfo whole, with /proc/slabinfo, e.g. ${RECORD_SERIES}.`,
+    code: 'uncounted-series',
+    related: [],
+  };
 }
 
 // ---- outline and lenses ------------------------------------------------------------------------

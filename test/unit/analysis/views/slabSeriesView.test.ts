@@ -134,6 +134,32 @@ describe('slab series views of the other captures', () => {
     assert.match(m.hover({ line: su, character: 2 })!.contents, /^\*\*SUnreclaim\*\*: \*\*97\.5 MiB\*\* \(99880 kB\)/);
   });
 
+  it('a grep series of LowFree (no kernel counter): says it cannot attribute the fall, by how much it fell, and what to record', () => {
+    const lines = fixtureLines('meminfo', 'meminfo_01_arm32_lowfree_grep_series_leak.txt');
+    const v = view('meminfo', lines);
+    assert.deepEqual(v.suspects, []);
+    const notes = v.findings.filter((f) => f.code === 'uncounted-series');
+    assert.equal(notes.length, 1);
+    assert.equal(notes[0].severity, 'information');
+    // the fall, from the text: the first and the last LowFree value, in kB
+    const kb = lines.map((l) => Number(/^LowFree:\s+(\d+) kB/.exec(l)?.[1])).filter((n) => n > 0);
+    const fallMiB = ((kb[0] - kb[kb.length - 1]) / 1024).toFixed(0);
+    assert.match(notes[0].message, /^No slab cache or kernel-memory counter in this series \(it has LowFree; none of SUnreclaim, /);
+    assert.match(notes[0].message, new RegExp(`LowFree falls: −${fallMiB} MiB \\(`));
+    assert.match(notes[0].message, /Record \/proc\/meminfo whole, with \/proc\/slabinfo, e\.g\. "while sleep 10; do date; sudo cat \/proc\/slabinfo \/proc\/meminfo; done > slab-series\.txt"\.$/);
+  });
+
+  it('a grep series of MemFree and MemAvailable cut from the generated series: the same note; the whole series has none', () => {
+    const whole = generatedLines('meminfo-series.txt');
+    const grepped = whole.filter((l) => /^(MemFree|MemAvailable):/.test(l) || /^[A-Z][a-z]{2} [A-Z][a-z]{2} /.test(l));
+    const v = view('meminfo', grepped);
+    assert.equal(v.records, 58);
+    const note = v.findings.find((f) => f.code === 'uncounted-series');
+    assert.ok(note, 'the grep series has the note');
+    assert.match(note.message, /\(it has MemFree, MemAvailable; none of /);
+    assert.equal(view('meminfo', whole).findings.filter((f) => f.code === 'uncounted-series').length, 0, 'SUnreclaim and SReclaimable are in the whole series');
+  });
+
   it('buddyinfo zones: free memory and fragmentation in the hover', () => {
     const lines = fixtureLines('meminfo', 'meminfo_21_x86_64_project_machine_meminfo_buddyinfo_series.txt');
     const v = view('meminfo', lines);
