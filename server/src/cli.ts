@@ -9,9 +9,9 @@ const VERDICTS: readonly Verdict[] = ['likely-leak', 'possible-leak', 'cache', '
 
 const USAGE = `Usage: kleak analyze FILE... [--json] [--top N] [--format ID] [--since S] [--until S] [--jobs N] [--fail-on V,...]
 
-Analyse kernel memory-leak captures and rank the suspects. A FILE may be a folder
-of slab/meminfo snapshot files: they are read as one series, ordered by time; - is
-standard input (plain or gzip data).
+Analyse kernel memory-leak captures and rank the suspects. A FILE may be a folder:
+its slab/meminfo snapshot files are read as one series, ordered by time, and each
+other capture in it is analysed on its own; - is standard input (plain or gzip data).
   --json        one JSON object per file, in an array (see README "CLI")
   --top N       show only the first N suspects of each file
   --format ID   skip detection (${FORMATS.map((f) => f.id).join(', ')})
@@ -80,9 +80,14 @@ async function main(argv: string[]): Promise<number> {
   const reports: JsonFileReport[] = [];
   let failed = false;
   let gated = false;
-  for (const file of args.files) {
+  const queue = [...args.files];
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
     // `-` is standard input: `journalctl -k | kleak analyze -`
     const r = await analyzeCaptureFile(file, { format: args.format, since: args.since, until: args.until, parallel: readerThreads(args.jobs), input: file === '-' ? process.stdin : undefined });
+    // A folder's other captures (a kmemleak report beside the slab snapshots, or a folder of
+    // evidence without snapshots) are reported each on its own, right after the folder.
+    if (r.captures) queue.unshift(...r.captures);
+    if (!r.ok && r.captures) continue;
     if (!r.ok) {
       failed = true;
       process.stderr.write(`kleak: ${file}: ${r.reason}\n`);

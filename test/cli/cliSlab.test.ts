@@ -48,8 +48,10 @@ describe('kleak analyze on the socketpair slab series', () => {
     assert.match(sig.reason, /R² 1\.00/);
   });
 
-  it('the folder: the same verdicts, meminfo merged, the files it set aside as problems', () => {
-    const [rep] = json(SLAB_SERIES_DIR);
+  it('the folder: the same verdicts, meminfo merged, the files it set aside as problems, its vmallocinfo dump reported on its own', () => {
+    const [rep, vmalloc, ...more] = json(SLAB_SERIES_DIR);
+    assert.deepEqual(more, []);
+    assert.deepEqual(vmalloc, json(generatedPath('vmallocinfo.txt'))[0], 'the vmallocinfo report, as for the file alone');
     assert.equal(rep.file, SLAB_SERIES_DIR);
     assert.equal(rep.format, 'slabinfo');
     assert.equal(rep.records, 58);
@@ -176,6 +178,24 @@ describe('kleak analyze on every slab/meminfo sample', () => {
     const r = kleak('analyze', fixturePath('meminfo', 'meminfo_01_arm32_lowfree_grep_series_leak.txt'));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /: meminfo, 26 records, 0 suspects\n  input problems: 1 information\n    line 1: information: No slab cache or kernel-memory counter in this series \(it has LowFree;[^\n]* LowFree falls: −\d+ MiB[^\n]* Record \/proc\/meminfo whole, with \/proc\/slabinfo/);
+  });
+
+  it('a folder of evidence without snapshots: each capture reported on its own, as for the file alone', () => {
+    const dir = path.join(tmp, 'evidence');
+    fs.mkdirSync(dir);
+    const kmemleak = fixturePath('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt');
+    const slub = fixturePath('slub-debug', 'slub_debug_01_x86_5.4.44_trace_and_objects_remaining_dmesg.txt');
+    fs.copyFileSync(kmemleak, path.join(dir, 'a-kmemleak.txt'));
+    fs.copyFileSync(slub, path.join(dir, 'b-dmesg.txt'));
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'hello\n');
+    const r = kleak('analyze', '--json', dir);
+    assert.equal(r.code, 0, r.stderr);
+    const reps = JSON.parse(r.stdout);
+    assert.deepEqual(reps.map((x: { file: string }) => x.file), [path.join(dir, 'a-kmemleak.txt'), path.join(dir, 'b-dmesg.txt')]);
+    const unnamed = (x: { file: string }) => ({ ...x, file: '' });
+    assert.deepEqual(reps.map(unnamed), json(kmemleak, slub).map(unnamed));
+    assert.equal(reps[0].format, 'kmemleak');
+    assert.equal(reps[1].format, 'slub-debug');
   });
 
   it('a folder with no snapshot is refused with one line', () => {

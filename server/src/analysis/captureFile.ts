@@ -24,8 +24,10 @@ export type CaptureFileResult =
       stats: LineStats;
       /** Parts read by worker threads, when it was read so. */
       parts?: number;
+      /** A folder: its files that are captures of other formats, left out of its series. */
+      captures?: string[];
     }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; captures?: string[] };
 
 export interface AnalyzeFileOptions {
   /** Force a format instead of detecting it. */

@@ -27,6 +27,7 @@ export async function analyzeSnapshotFolder(dir: string, options: AnalyzeFileOpt
   }
   names.sort(naturalCompare);
   const skipped: string[] = [];
+  const captures: string[] = [];
   if (names.length > MAX_FOLDER_FILES) {
     skipped.push(`${names.length - MAX_FOLDER_FILES} files past the first ${MAX_FOLDER_FILES}`);
     names = names.slice(0, MAX_FOLDER_FILES);
@@ -41,20 +42,22 @@ export async function analyzeSnapshotFolder(dir: string, options: AnalyzeFileOpt
     options.onProgress?.(++done / names.length);
     if (read.kind === 'skip') {
       skipped.push(`${name} (${read.reason})`);
+      if (read.capture) captures.push(file);
       continue;
     }
     const fromName = timeFromFileName(name);
     parts.push({ name, series: read.series, fileTime: fromName ?? read.mtime, fileTimeFrom: fromName !== undefined ? 'name' : 'mtime' });
   }
   if (parts.length === 0) {
-    return { ok: false, reason: 'is a directory without slab or memory snapshots (slabinfo, slabtop, meminfo or buddyinfo files)' };
+    const reason = 'is a directory without slab or memory snapshots (slabinfo, slabtop, meminfo or buddyinfo files)';
+    return captures.length > 0 ? { ok: false, reason, captures } : { ok: false, reason };
   }
   const merged = mergeSeries(parts);
   if (skipped.length > 0) {
     merged.problems.push({
       range: range(0, 0, 0),
       severity: 'information',
-      message: `Not snapshots, skipped: ${skipped.slice(0, 10).join(', ')}${skipped.length > 10 ? `, and ${skipped.length - 10} more` : ''}.`,
+      message: `Not snapshots, left out of the series: ${skipped.slice(0, 10).join(', ')}${skipped.length > 10 ? `, and ${skipped.length - 10} more` : ''}.`,
       code: 'folder-skipped',
     });
   }
@@ -74,10 +77,15 @@ export async function analyzeSnapshotFolder(dir: string, options: AnalyzeFileOpt
       : merged.meminfo.length > 0
         ? 'meminfo'
         : 'buddyinfo';
-  return { ok: true, format: formatById(id)!, view: slabSeriesView(merged, id), stats };
+  const result: CaptureFileResult = { ok: true, format: formatById(id)!, view: slabSeriesView(merged, id), stats };
+  if (captures.length > 0) result.captures = captures;
+  return result;
 }
 
-type FileRead = { kind: 'series'; series: ReturnType<SnapshotSeriesParser['finish']>; mtime: number } | { kind: 'skip'; reason: string };
+type FileRead =
+  | { kind: 'series'; series: ReturnType<SnapshotSeriesParser['finish']>; mtime: number }
+  /** capture: the file is a capture of another format. */
+  | { kind: 'skip'; reason: string; capture?: boolean };
 
 /** Stream one file through the series parser, if its head says it is a slab/meminfo snapshot. */
 async function readSnapshotFile(file: string, total: LineStats, signal: AbortSignal | undefined): Promise<FileRead> {
@@ -102,7 +110,8 @@ async function readSnapshotFile(file: string, total: LineStats, signal: AbortSig
       if (format || head.length >= DETECT_LINES) break;
     }
     if (stats.binary) return { kind: 'skip', reason: stats.utf16 ? 'UTF-16 text, not UTF-8' : 'binary' };
-    if (!format || !SLAB_FORMATS.has(format)) return { kind: 'skip', reason: format ? `a ${format} capture` : 'unknown format' };
+    if (!format) return { kind: 'skip', reason: 'unknown format' };
+    if (!SLAB_FORMATS.has(format)) return { kind: 'skip', reason: `a ${format} capture`, capture: true };
     const parser = new SnapshotSeriesParser();
     for (const l of head) parser.push(l);
     for (let r = await lines.next(); !r.done; r = await lines.next()) parser.push(r.value);

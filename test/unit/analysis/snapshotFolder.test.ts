@@ -8,6 +8,7 @@ import { analyzeSnapshotFolder } from '../../../server/src/analysis/snapshotFold
 import { slabGrowthOf } from '../../../server/src/analysis/views/slabSeriesView';
 import { parseTimestamp } from '../../../server/src/analysis/snapshotSeries';
 import { SLAB_SERIES_DIR, generatedLines } from '../../helpers/slabFixtures';
+import { fixturePath } from '../../helpers/fixtures';
 
 let tmp: string;
 before(() => {
@@ -43,7 +44,8 @@ describe('a folder of snapshot files as one series', () => {
     assert.ok(report.exhaustion && report.exhaustion.seconds > 0);
     const problems = r.view.findings.map((f) => f.message);
     assert.ok(problems.some((m) => /slabtop rows of slabtop-series\.txt are not used/.test(m)));
-    assert.ok(problems.some((m) => /skipped: vmallocinfo\.txt/.test(m)));
+    assert.ok(problems.some((m) => /left out of the series: vmallocinfo\.txt \(a vmallocinfo capture\)/.test(m)));
+    assert.deepEqual(r.captures, [path.join(SLAB_SERIES_DIR, 'vmallocinfo.txt')], 'the capture of another format, for a caller to analyse on its own');
     assert.deepEqual(r.view.outline, [], 'no document to outline');
   });
 
@@ -87,5 +89,18 @@ describe('a folder of snapshot files as one series', () => {
     fs.writeFileSync(path.join(dir, 'empty.txt'), '');
     const r = await analyzeSnapshotFolder(dir);
     assert.deepEqual(r, { ok: false, reason: 'is a directory without slab or memory snapshots (slabinfo, slabtop, meminfo or buddyinfo files)' });
+  });
+
+  it('a folder of other captures: no series, and the captures named (unknown and empty files are not)', async () => {
+    const dir = path.join(tmp, 'evidence');
+    fs.mkdirSync(dir);
+    fs.copyFileSync(fixturePath('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt'), path.join(dir, 'kmemleak.txt'));
+    fs.copyFileSync(fixturePath('slub-debug', 'slub_debug_01_x86_5.4.44_trace_and_objects_remaining_dmesg.txt'), path.join(dir, 'dmesg.txt'));
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'nothing to see\n');
+    fs.writeFileSync(path.join(dir, 'empty.txt'), '');
+    const r = await analyzeSnapshotFolder(dir);
+    assert.ok(!r.ok);
+    assert.match(r.reason, /^is a directory without slab or memory snapshots/);
+    assert.deepEqual(r.captures, ['dmesg.txt', 'kmemleak.txt'].map((f) => path.join(dir, f)));
   });
 });
