@@ -60,8 +60,11 @@ export function jsonReport(file: string, view: CaptureView, top?: number): JsonF
 export function humanReport(r: JsonFileReport, all?: SuspectTotals): string {
   const out: string[] = [];
   out.push(`${r.file}: ${r.format}, ${plural(r.records, 'record')}, ${suspectsHeadline(r, all)}`);
+  const growth = r.format !== null && GROWTH_FORMATS.has(r.format);
   for (const s of r.suspects) {
-    out.push(`  #${s.rank} ${s.verdict.padEnd(13)} ${plural(s.count, 'object').padEnd(11)} ${formatBytes(s.bytes).padStart(10)}  ${s.site}  (line ${s.line})`);
+    // objects without a size: a probe or a count (no bytes field), SLUB's "Objects remaining"
+    const bytes = !growth && s.bytes === 0 && s.count > 0 ? 'size n/a' : formatBytes(s.bytes);
+    out.push(`  #${s.rank} ${s.verdict.padEnd(13)} ${plural(s.count, 'object').padEnd(11)} ${bytes.padStart(10)}  ${s.site}  (line ${s.line})`);
     if (s.stack.length > 1) out.push(`     ${s.stack.slice(0, 6).join(' ← ')}${s.stack.length > 6 ? ' ← …' : ''}`);
     out.push(`     ${s.reason}`);
   }
@@ -92,6 +95,10 @@ function suspectsHeadline(r: JsonFileReport, all?: SuspectTotals): string {
     return cut
       ? `${plural(total.count, 'suspect')}; growth of the top ${r.suspects.length}: ${signed(shown)}, net over all ${total.count}: ${signed(total.bytes)}`
       : `${plural(total.count, 'suspect')}; net growth over all: ${signed(total.bytes)}`;
+  }
+  // "0 B in 3 suspects" would say they hold nothing: the capture says nothing of their sizes
+  if (total.bytes === 0 && total.count > 0) {
+    return cut ? `the top ${r.suspects.length} of ${total.count} suspects, no sizes in the capture` : `${plural(total.count, 'suspect')}, no sizes in the capture`;
   }
   return cut
     ? `${formatBytes(shown)} in the top ${r.suspects.length} of ${total.count} suspects (${formatBytes(total.bytes)} in all)`

@@ -1,4 +1,5 @@
-// The CLI's human summary of input problems: the worst first, information too, at most ten lines.
+// The CLI's human summary: input problems (the worst first, information too, at most ten lines),
+// and suspects whose capture gives no sizes.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeCaptureFile } from '../../server/src/analysis/captureFile';
@@ -37,5 +38,33 @@ describe('kleak analyze (human): input problems', () => {
     assert.deepEqual(lines.slice(0, 7).map((l) => /line (\d+): warning/.exec(l)?.[1]), ['87', '89', '91', '93', '95', '97', '99']);
     assert.deepEqual(lines.slice(7, 10), ['    line 88: information: problem 12', '    line 90: information: problem 10', '    line 92: information: problem 8']);
     assert.equal(lines[10], '    … and 4 more (--json lists them all)');
+  });
+});
+
+describe('kleak analyze (human): suspects without sizes', () => {
+  const human = async (file: string, top?: number) => {
+    const r = await analyzeCaptureFile(file);
+    assert.ok(r.ok);
+    return { text: humanReport(jsonReport(file, r.view, top), suspectTotals(r.view)), view: r.view };
+  };
+
+  it('a kprobe trace without a size field: "size n/a" and "no sizes in the capture", not 0 B', async () => {
+    const { text, view } = await human(fixturePath('ftrace', 'ftrace_kmem_05_x86_kprobe_kmem_cache_alloc_stacktrace_perf-tools.txt'));
+    assert.deepEqual(view.suspects.map((s) => [s.count, s.bytes]), [[6, 0]]);
+    assert.match(text, /: ftrace, 6 records, 1 suspect, no sizes in the capture\n/);
+    assert.match(text, /\n {2}#1 possible-leak 6 objects +size n\/a {2}user_path_at_empty {2}\(line 2\)\n/);
+    assert.doesNotMatch(text, /\b0 B\b/);
+  });
+
+  it('bpftrace counts with --top: the top N of M, no sizes', async () => {
+    const { text } = await human(fixturePath('bpftrace', 'bpftrace_local_03_kstack_count_kmalloc_6.18.txt'), 2);
+    assert.match(text, /: bpftrace, 56 records, the top 2 of 38 suspects, no sizes in the capture\n/);
+  });
+
+  it('sizes known: bytes as before, and a growth series keeps its 0 B rows', async () => {
+    const { text } = await human(fixturePath('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt'));
+    assert.match(text, /: kmemleak, 3 records, 576 B in 1 suspect\n/);
+    const slab = await human(fixturePath('slabinfo', 'slabinfo_05_x86_64_dentry_growth_grep_before_after_permission_denied.txt'));
+    assert.match(slab.text, /#1 stable +0 objects +0 B {2}dentry/);
   });
 });
