@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { CaptureSummaryRequest, CaptureSummaryParams, CaptureSummaryResult } from '../../server/src/protocol';
 import { CAPTURE_LANGUAGES } from './languages';
-import { formatBytes } from '../../server/src/analysis/units';
+import { formatBytes, suspectSize } from '../../server/src/analysis/units';
 
 
 export function registerCaptureStatus(context: vscode.ExtensionContext, client: LanguageClient): void {
@@ -29,7 +29,7 @@ export function registerCaptureStatus(context: vscode.ExtensionContext, client: 
       if (!s) return item.hide();
       const top = s.suspects[0];
       item.text = `$(bug) ${s.records} ${s.format} records · ${formatBytes(s.bytes)}`;
-      item.tooltip = top ? `Top suspect: ${top.site} (${top.verdict}, ${top.count} × ${formatBytes(top.bytes)})` : 'No suspects';
+      item.tooltip = top ? `Top suspect: ${top.site} (${top.verdict}, ${top.count} × ${suspectSize(top.bytes, top.count)})` : 'No suspects';
       item.show();
     } catch {
       item.hide();

@@ -1,7 +1,7 @@
 // The CLI's output contract: the JSON shape documented in the README, and the human summary.
 import { CaptureView, isInputProblem } from './analysis/views/captureView';
 import { ProblemDto, SuspectDto } from './protocol';
-import { formatBytes, plural } from './analysis/units';
+import { formatBytes, plural, suspectSize } from './analysis/units';
 import { signed } from './analysis/slabGrowth';
 
 /** Formats whose suspects are growth over a snapshot series: bytes are signed (a cache may shrink). */
@@ -60,11 +60,8 @@ export function jsonReport(file: string, view: CaptureView, top?: number): JsonF
 export function humanReport(r: JsonFileReport, all?: SuspectTotals): string {
   const out: string[] = [];
   out.push(`${r.file}: ${r.format}, ${plural(r.records, 'record')}, ${suspectsHeadline(r, all)}`);
-  const growth = r.format !== null && GROWTH_FORMATS.has(r.format);
   for (const s of r.suspects) {
-    // objects without a size: a probe or a count (no bytes field), SLUB's "Objects remaining"
-    const bytes = !growth && s.bytes === 0 && s.count > 0 ? 'size n/a' : formatBytes(s.bytes);
-    out.push(`  #${s.rank} ${s.verdict.padEnd(13)} ${plural(s.count, 'object').padEnd(11)} ${bytes.padStart(10)}  ${s.site}  (line ${s.line})`);
+    out.push(`  #${s.rank} ${s.verdict.padEnd(13)} ${plural(s.count, 'object').padEnd(11)} ${suspectSize(s.bytes, s.count).padStart(10)}  ${s.site}  (line ${s.line})`);
     if (s.stack.length > 1) out.push(`     ${s.stack.slice(0, 6).join(' ← ')}${s.stack.length > 6 ? ' ← …' : ''}`);
     out.push(`     ${s.reason}`);
   }

@@ -10,7 +10,7 @@ import {
   AnalyzeFileResult,
   FileAnalysis,
 } from '../../../server/src/protocol';
-import { formatBytes } from '../../../server/src/analysis/units';
+import { formatBytes, suspectSize } from '../../../server/src/analysis/units';
 import { SuspectsTree } from './suspectsTree';
 
 /** VS Code does not sync documents over this size to extensions. */
@@ -62,7 +62,7 @@ export function registerLargeFileAnalysis(context: vscode.ExtensionContext, clie
     const top = a.suspects[0];
     void vscode.window.showInformationMessage(
       `kleak: ${name}: ${a.records} ${a.format} records, ${formatBytes(a.bytes)}` +
-        (top ? `; top suspect ${top.site} (${top.verdict}, ${top.count} ×, ${formatBytes(top.bytes)})` : '; no suspects'),
+        (top ? `; top suspect ${top.site} (${top.verdict}, ${top.count} ×, ${suspectSize(top.bytes, top.count)})` : '; no suspects'),
     );
     return a;
   };

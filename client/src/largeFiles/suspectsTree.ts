@@ -2,7 +2,7 @@
 // revealing its line in the capture.
 import * as vscode from 'vscode';
 import { FileAnalysis, SuspectDto } from '../../../server/src/protocol';
-import { formatBytes } from '../../../server/src/analysis/units';
+import { formatBytes, suspectSize } from '../../../server/src/analysis/units';
 
 type Node =
   | { kind: 'file'; analysis: FileAnalysis }
@@ -87,7 +87,7 @@ export class SuspectsTree implements vscode.TreeDataProvider<Node> {
       case 'suspect': {
         const s = node.suspect;
         const item = new vscode.TreeItem(`#${s.rank} ${s.site}`, s.rank === 1 ? C.Expanded : C.Collapsed);
-        item.description = `${s.verdict} · ${s.count} × · ${formatBytes(s.bytes)}`;
+        item.description = `${s.verdict} · ${s.count} × · ${suspectSize(s.bytes, s.count)}`;
         item.tooltip = new vscode.MarkdownString().appendText(`${s.verdict}: ${s.reason}`);
         item.iconPath = new vscode.ThemeIcon(VERDICT_ICON[s.verdict] ?? 'circle-outline');
         item.command = reveal(s.line);

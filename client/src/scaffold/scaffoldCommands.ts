@@ -9,6 +9,7 @@ import { SCAFFOLD_KINDS, scaffoldKind } from './templates/index';
 import { OptionSpec, OptionValue, Options, ScaffoldKind, ScaffoldResult, resolveOptions, validateOption } from './templates/types';
 import { ScaffoldInputError, validateCacheName } from './validate';
 import { cachesFromSlabinfo, looksLikeSlabinfo } from './slabinfo';
+import { formatBytes } from '../../../server/src/analysis/units';
 
 export const SCAFFOLD_COMMANDS = {
   kmemTest: 'kleak.generateKmemTestModule',
@@ -37,10 +38,6 @@ export interface ScaffoldCommandResult {
 }
 
 class Cancelled extends Error {}
-
-function formatBytes(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(0)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
-}
 
 async function readText(path: string): Promise<string | undefined> {
   try {

@@ -15,3 +15,9 @@ export function formatBytes(bytes: number): string {
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
+
+/** A suspect's bytes, or "size n/a" for objects whose capture gives no sizes (a probe without a
+ * size field, an allocation count, SLUB's "Objects remaining"): 0 B would say they hold nothing. */
+export function suspectSize(bytes: number, count: number): string {
+  return bytes === 0 && count > 0 ? 'size n/a' : formatBytes(bytes);
+}
