@@ -1,6 +1,7 @@
 // Captures that are not a named regular file: piped into `kleak analyze -` (`journalctl -k |`,
 // `ssh host cat /sys/kernel/debug/kmemleak |`), a FIFO or `<(…)`, gzip data under another name,
-// and the kernel's own files, whose size says 0 (`kleak analyze /proc/slabinfo`).
+// logs saved with their terminal colours, and the kernel's own files, whose size says 0
+// (`kleak analyze /proc/slabinfo`).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -86,6 +87,57 @@ describe('gzip data under another name', () => {
     const k = path.join(tmp, 'kmemleak-report');
     fs.writeFileSync(k, zlib.gzipSync(fixtureText('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt')));
     assert.equal(report(kleak('analyze', '--json', k)).records, 3);
+  });
+});
+
+/**
+ * A log as `dmesg --color=always` saves it (util-linux's scheme: the time and caller id in green, a
+ * subsystem prefix such as "kmemleak: " in brown, warnings in bold); other lines stay plain.
+ */
+function colourLikeDmesg(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => {
+      const m = /^(\[\s*\d+\.\d+\](?:\[\s*[TC]\d+\])? )(?:([\w-]+: ))?(.*)$/.exec(l);
+      if (!m) return l;
+      const [, time, subsystem, rest] = m;
+      const body = /BUG|WARNING|unreferenced/.test(rest) ? `\x1b[1m${rest}\x1b[0m` : rest;
+      return `\x1b[32m${time}\x1b[0m${subsystem ? `\x1b[33m${subsystem}\x1b[0m` : ''}${body}`;
+    })
+    .join('\n');
+}
+
+describe('terminal colours in a saved log (`dmesg --color=always`, `script`, `less -R`)', () => {
+  const both = (name: string, plain: string) => {
+    const files = { plain: path.join(tmp, `${name}.txt`), coloured: path.join(tmp, `${name}-colour.txt`) };
+    fs.writeFileSync(files.plain, plain);
+    fs.writeFileSync(files.coloured, colourLikeDmesg(plain));
+    assert.notEqual(fs.readFileSync(files.coloured, 'utf8'), plain, 'the copy is coloured');
+    return { plain: report(kleak('analyze', '--json', files.plain)), coloured: report(kleak('analyze', '--json', files.coloured)) };
+  };
+
+  it('SLUB logs from dmesg: the report of the plain log', () => {
+    for (const f of ['slub_debug_01_x86_5.4.44_trace_and_objects_remaining_dmesg.txt', 'slub_debug_05_ppc64_5.9next_object_already_free_callerid_interleaved.txt']) {
+      const r = both(f.slice(0, 13), fixtureText('slub-debug', f));
+      assert.ok(r.plain.records > 0 && r.plain.suspects.length + r.plain.problems.length > 0, f);
+      assert.deepEqual(r.coloured, r.plain, f);
+    }
+  });
+
+  it('a kmemleak report printed to dmesg ("kmemleak: " before each line): the report of the plain log', () => {
+    const dmesg = fixtureText('kmemleak', 'kmemleak_03_nvme_tcp_blk_iolatency.txt').split('\n').filter(Boolean).map((l, i) => `[ ${(812 + i / 1e6).toFixed(6)}] kmemleak: ${l}`).join('\n') + '\n';
+    const r = both('kmemleak-dmesg', dmesg);
+    assert.equal(r.plain.records, 3);
+    assert.deepEqual(r.coloured, r.plain);
+  });
+
+  it('a perf script capture with coloured event lines: the report of the plain one', () => {
+    const text = fixtureText('perf_script', 'perf_kmem_01_ppc64_kmalloc_callchain.txt');
+    const file = path.join(tmp, 'perf-colour.txt');
+    fs.writeFileSync(file, text.split('\n').map((l) => (/^\S/.test(l) ? `\x1b[1;34m${l}\x1b[m` : l)).join('\n'));
+    const plain = report(kleak('analyze', '--json', fixturePath('perf_script', 'perf_kmem_01_ppc64_kmalloc_callchain.txt')));
+    assert.equal(plain.records, 1);
+    assert.deepEqual(report(kleak('analyze', '--json', file)), plain);
   });
 });
 

@@ -10,7 +10,7 @@ import { binaryReason } from './binaryReason';
 import { analyzeSnapshotFolder } from './snapshotFolder';
 import { ParallelOptions, readInParallel } from './parallelCapture';
 import { GzipCut, fileBytes, gzipCutMessage, isGzipFile } from './gzipSource';
-import { JournalState, journalLine, journalState } from './journalJson';
+import { InputLineState, inputLine, inputLineState, rewritesLines } from './inputLine';
 
 /** How much of the head of a file may be read to recognise its format. */
 export const DETECT_MAX_LINES = 5000;
@@ -132,7 +132,7 @@ function withCutWarning(view: CaptureView, cut: GzipCut, stats: LineStats): Capt
 async function detectHead(path: string, signal?: AbortSignal): Promise<{ format: CaptureFormat; line: number } | undefined> {
   const stream = createReadStream(path, { highWaterMark: 1 << 20, signal });
   try {
-    const { head, format } = await readHead(readLines(fileBytes(path, stream, { truncated: false }), { lines: 0, bytes: 0, cutLines: 0, binary: false }), journalState());
+    const { head, format } = await readHead(readLines(fileBytes(path, stream, { truncated: false }), { lines: 0, bytes: 0, cutLines: 0, binary: false }), inputLineState());
     return format && { format, line: head.length - 1 };
   } finally {
     stream.destroy();
@@ -143,11 +143,11 @@ async function detectHead(path: string, signal?: AbortSignal): Promise<{ format:
  * Lines up to the first one with a format's signature, within DETECT_MAX_LINES/BYTES. Iterates
  * by hand: leaving a for-await loop would close the generator, and the caller goes on reading.
  */
-async function readHead(lines: AsyncGenerator<string>, journal: JournalState): Promise<{ head: string[]; format?: CaptureFormat }> {
+async function readHead(lines: AsyncGenerator<string>, input: InputLineState): Promise<{ head: string[]; format?: CaptureFormat }> {
   const head: string[] = [];
   let chars = 0;
   for (let r = await lines.next(); !r.done; r = await lines.next()) {
-    const line = journalLine(r.value, journal);
+    const line = inputLine(r.value, input);
     head.push(line);
     chars += line.length;
     const format = detectFormat(line);
@@ -190,14 +190,14 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
   const stream = options.input ?? createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
   const cut: GzipCut = { truncated: false };
   const stats: LineStats = { lines: 0, bytes: 0, cutLines: 0, binary: false };
-  const journal = journalState();
+  const input = inputLineState();
   const lines = readLines(withProgress(fileBytes(path, stream, cut), options.input ? { bytesRead: 0 } : (stream as ReadStream), size, options.onProgress), stats);
   let second: { destroy(): void } | undefined;
   try {
     let format = forced;
     let head: string[] = [];
     if (!format) {
-      ({ head, format } = await readHead(lines, journal));
+      ({ head, format } = await readHead(lines, input));
       if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
       if (!format) {
         if (!regular && stats.bytes === 0) return emptyInput(path, pipe, forced);
@@ -207,8 +207,8 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       }
     }
     let analyzer = format.create({ since: options.since, until: options.until, detail: false });
-    // (a journal export is unwrapped line by line: it is never read in parts or as raw bytes)
-    if (options.parallel && analyzer.absorbPart && regular && !gzipFile && !journal.json) {
+    // (a journal export or a coloured log is rewritten line by line: never read in parts or as raw bytes)
+    if (options.parallel && analyzer.absorbPart && regular && !gzipFile && !rewritesLines(input)) {
       stream.destroy();
       const data = { path, format: format.id, since: options.since, until: options.until };
       let run: Awaited<ReturnType<typeof readInParallel>>;
@@ -227,7 +227,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       // thread): one thread reads it from the start.
       analyzer = format.create({ since: options.since, until: options.until, detail: false });
     }
-    if (analyzer.bytes && regular && !journal.json) {
+    if (analyzer.bytes && regular && !rewritesLines(input)) {
       // The byte path reads the file again from its start, without decoding what it recognises.
       stream.destroy();
       const again = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
@@ -239,7 +239,7 @@ async function analyzeWithFormat(path: string, options: AnalyzeFileOptions): Pro
       return { ok: true, format, view: withCutWarning(analyzer.finish(), cut2, stats2), stats: stats2 };
     }
     for (const l of head) analyzer.push(l);
-    for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(journalLine(r.value, journal));
+    for (let r = await lines.next(); !r.done; r = await lines.next()) analyzer.push(inputLine(r.value, input));
     if (stats.binary) return { ok: false, reason: binaryReason(stats, path) };
     if (!regular && stats.bytes === 0) return emptyInput(path, pipe, forced);
     return { ok: true, format, view: withCutWarning(analyzer.finish(), cut, stats), stats };

@@ -6,6 +6,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { detectFormat, formatById } from './formats/registry';
 import { LineStats, readLines } from './lineReader';
+import { inputLine, inputLineState } from './inputLine';
 import { fileBytes } from './gzipSource';
 import { SeriesPart, SnapshotSeriesParser, mergeSeries, naturalCompare, timeFromFileName } from './snapshotSeries';
 import { slabSeriesView } from './views/slabSeriesView';
@@ -102,11 +103,13 @@ async function readSnapshotFile(file: string, total: LineStats, signal: AbortSig
   // (a snapshot cut short would chart as a drop: a .gz that ends early is skipped, with the reason)
   const lines = readLines(fileBytes(file, stream), stats);
   try {
+    const input = inputLineState();
     const head: string[] = [];
     let format: FormatId | undefined;
     for (let r = await lines.next(); !r.done; r = await lines.next()) {
-      head.push(r.value);
-      format = detectFormat(r.value)?.id;
+      const line = inputLine(r.value, input);
+      head.push(line);
+      format = detectFormat(line)?.id;
       if (format || head.length >= DETECT_LINES) break;
     }
     if (stats.binary) return { kind: 'skip', reason: stats.utf16 ? 'UTF-16 text, not UTF-8' : 'binary' };
@@ -114,7 +117,7 @@ async function readSnapshotFile(file: string, total: LineStats, signal: AbortSig
     if (!SLAB_FORMATS.has(format)) return { kind: 'skip', reason: `a ${format} capture`, capture: true };
     const parser = new SnapshotSeriesParser();
     for (const l of head) parser.push(l);
-    for (let r = await lines.next(); !r.done; r = await lines.next()) parser.push(r.value);
+    for (let r = await lines.next(); !r.done; r = await lines.next()) parser.push(inputLine(r.value, input));
     total.lines += stats.lines;
     total.bytes += stats.bytes;
     total.cutLines += stats.cutLines;
