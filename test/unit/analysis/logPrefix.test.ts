@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { Dmesg, liveDmesg } from '../../helpers/liveDmesg';
 import { isJournalSeparator, logPrefixLength } from '../../../server/src/analysis/logPrefix';
 
 describe('log prefixes', () => {
@@ -39,16 +39,10 @@ describe('log prefixes', () => {
     assert.equal(logPrefixLength('[    0.000000] Command line: BOOT_IMAGE=/vmlinuz'), '[    0.000000] '.length);
   });
   it('every time format of this machine\'s own dmesg: stripped, each line is its `dmesg -t` text (as root)', (t) => {
-    // (dmesg needs root, or kernel.dmesg_restrict=0; CI runs as root, so there it always runs)
-    const dmesg = (...args: string[]) => execFileSync('dmesg', args, { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n').slice(0, 300);
-    let plain: string[];
-    try {
-      plain = dmesg('-t');
-    } catch (e) {
-      if (process.getuid?.() === 0) throw e;
-      t.diagnostic(`dmesg is not readable without root here: ${(e as Error).message.split('\n')[0]}`);
-      return;
-    }
+    const live = liveDmesg(t);
+    if (!live) return;
+    const dmesg: Dmesg = live;
+    const plain = dmesg('-t');
     assert.ok(plain.length > 50, `${plain.length} lines of dmesg`);
     for (const args of [[], ['-x'], ['-x', '-t'], ['-d'], ['-e'], ['-T'], ['-r'], ['--time-format', 'iso'], ['--time-format', 'delta'], ['--time-format', 'reltime']]) {
       const lines = dmesg(...args);

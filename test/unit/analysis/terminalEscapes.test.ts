@@ -2,24 +2,17 @@
 // other terminal captures carry (cursor and line controls, character sets, OSC titles and links).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { Dmesg, liveDmesg } from '../../helpers/liveDmesg';
 import { hasTerminalEscape, stripTerminalEscapes } from '../../../server/src/analysis/terminalEscapes';
 import { inputLine, inputLineState, rewritesLines } from '../../../server/src/analysis/inputLine';
 
 describe('terminal escapes', () => {
   it("this machine's `dmesg --color=always`: stripped, each line is the line `dmesg` prints to a file (as root)", (t) => {
-    // (dmesg needs root, or kernel.dmesg_restrict=0; CI runs as root, so there it always runs)
-    const dmesg = (...args: string[]) => execFileSync('dmesg', args, { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n').slice(0, 300);
-    let plain: string[];
-    try {
-      plain = dmesg();
-    } catch (e) {
-      if (process.getuid?.() === 0) throw e;
-      t.diagnostic(`dmesg is not readable without root here: ${(e as Error).message.split('\n')[0]}`);
-      return;
-    }
+    const live = liveDmesg(t);
+    if (!live) return;
+    const dmesg: Dmesg = live;
     for (const args of [[], ['-x'], ['-T']]) {
-      const plainOf = args.length ? dmesg(...args) : plain;
+      const plainOf = dmesg(...args);
       const coloured = dmesg('--color=always', ...args);
       assert.ok(coloured.filter(hasTerminalEscape).length > 50, `dmesg --color=always ${args.join(' ')} colours its lines`);
       const n = Math.min(plainOf.length, coloured.length) - 1; // the last line of a live buffer may differ
